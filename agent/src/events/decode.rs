@@ -1,0 +1,100 @@
+//! Ring-buffer records → typed events. Never trusts the record's length.
+
+use std::mem::size_of;
+
+use sonde_common::{EventHeader, EventKind, ProcessEvent, TcpEvent};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("record of {0} bytes is shorter than an event header")]
+    TooShort(usize),
+    #[error("unknown event kind {0}")]
+    UnknownKind(u32),
+    #[error("{kind:?} record of {len} bytes, expected {expected}")]
+    BadLength {
+        kind: EventKind,
+        len: usize,
+        expected: usize,
+    },
+}
+
+/// One decoded event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelEvent {
+    Tcp(EventKind, TcpEvent),
+    Process(EventKind, ProcessEvent),
+}
+
+impl KernelEvent {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            KernelEvent::Tcp(kind, _) | KernelEvent::Process(kind, _) => *kind,
+        }
+    }
+}
+
+/// Reads a `T` from the start of `bytes` when the length is exactly right.
+fn read_exact<T: Copy>(kind: EventKind, bytes: &[u8]) -> Result<T, DecodeError> {
+    if bytes.len() != size_of::<T>() {
+        return Err(DecodeError::BadLength {
+            kind,
+            len: bytes.len(),
+            expected: size_of::<T>(),
+        });
+    }
+    // SAFETY: the length matches and every T here is plain integers/arrays,
+    // valid for any bit pattern; read_unaligned copes with any alignment.
+    Ok(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
+}
+
+/// Decodes one ring-buffer record.
+pub fn decode(bytes: &[u8]) -> Result<KernelEvent, DecodeError> {
+    if bytes.len() < size_of::<EventHeader>() {
+        return Err(DecodeError::TooShort(bytes.len()));
+    }
+    let raw_kind = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let kind = EventKind::from_u32(raw_kind).ok_or(DecodeError::UnknownKind(raw_kind))?;
+    match kind {
+        EventKind::ProcessExec | EventKind::ProcessExit => {
+            read_exact::<ProcessEvent>(kind, bytes).map(|e| KernelEvent::Process(kind, e))
+        }
+        _ => read_exact::<TcpEvent>(kind, bytes).map(|e| KernelEvent::Tcp(kind, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes_of<T>(value: &T) -> Vec<u8> {
+        // SAFETY: reading the bytes of a plain #[repr(C)] value.
+        unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
+            .to_vec()
+    }
+
+    #[test]
+    fn decodes_a_tcp_event() {
+        let mut event = TcpEvent::default();
+        event.header.kind = EventKind::TcpClose as u32;
+        event.bytes_sent = 1000;
+        let decoded = decode(&bytes_of(&event)).unwrap();
+        assert_eq!(decoded, KernelEvent::Tcp(EventKind::TcpClose, event));
+    }
+
+    #[test]
+    fn rejects_bad_records_without_panicking() {
+        assert_eq!(decode(&[]), Err(DecodeError::TooShort(0)));
+        let mut event = TcpEvent::default();
+        event.header.kind = 99;
+        assert_eq!(decode(&bytes_of(&event)), Err(DecodeError::UnknownKind(99)));
+        event.header.kind = EventKind::ProcessExit as u32;
+        assert!(matches!(
+            decode(&bytes_of(&event)),
+            Err(DecodeError::BadLength { .. })
+        ));
+        for len in 0..400 {
+            let _ = decode(&vec![0xff; len]);
+            let _ = decode(&vec![1; len]);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Events from the kernel: decoding ring-buffer records and turning them into
+//! structured log records.
+
+pub mod clock;
+pub mod decode;
+pub mod errno;
+pub mod record;
+
+pub use decode::{decode, DecodeError, KernelEvent};
+pub use record::{LogRecord, Value};

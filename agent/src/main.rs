@@ -1,0 +1,45 @@
+//! `sonde`: the agent daemon and its command line.
+
+mod check;
+mod cli;
+mod events;
+mod filter;
+mod pipeline;
+mod privileges;
+mod probes;
+mod run;
+mod server;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_diagnostics();
+    let result = match cli.command {
+        Command::Check(args) => check::main(&args),
+        Command::Run(args) => run::main(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("sonde: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The agent's own diagnostics go to stderr; stdout carries events only.
+fn init_diagnostics() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SONDE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

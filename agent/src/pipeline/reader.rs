@@ -1,0 +1,54 @@
+//! Reads the kernel's `EVENTS` ring buffer without ever blocking on consumers.
+
+use std::sync::Arc;
+
+use aya::maps::{MapData, RingBuf};
+use tokio::{
+    io::unix::AsyncFd,
+    sync::{mpsc, watch},
+};
+
+use crate::{
+    events::{decode, KernelEvent},
+    telemetry::{AgentMetrics, DropReason},
+};
+
+/// Forwards every record of `ring` to `events` until `stop` turns true, then
+/// drains what is left in the ring and returns.
+pub async fn read_ring(
+    ring: RingBuf<MapData>,
+    events: mpsc::Sender<KernelEvent>,
+    metrics: Arc<AgentMetrics>,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let mut ring = AsyncFd::with_interest(ring, tokio::io::Interest::READABLE)?;
+    loop {
+        tokio::select! {
+            guard = ring.readable_mut() => {
+                let mut guard = guard?;
+                drain(guard.get_inner_mut(), &events, &metrics);
+                guard.clear_ready();
+            }
+            _ = stop.wait_for(|stop| *stop) => {
+                drain(ring.get_mut(), &events, &metrics);
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn drain(ring: &mut RingBuf<MapData>, events: &mpsc::Sender<KernelEvent>, metrics: &AgentMetrics) {
+    while let Some(record) = ring.next() {
+        match decode(&record) {
+            Ok(event) => {
+                if events.try_send(event).is_err() {
+                    metrics.event_dropped(event.kind(), DropReason::ChannelFull);
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, "undecodable ring-buffer record");
+                metrics.decode_error();
+            }
+        }
+    }
+}

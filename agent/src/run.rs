@@ -1,0 +1,120 @@
+//! `sonde run`: load the probes, stream events, serve /metrics, stop cleanly.
+
+use std::{
+    process::ExitCode,
+    sync::{atomic::AtomicBool, Arc},
+    time::Duration,
+};
+
+use anyhow::Context;
+use tokio::{
+    signal::unix::{signal, SignalKind},
+    sync::{mpsc, watch},
+};
+
+use crate::{
+    cli::RunArgs,
+    events::clock::MonotonicClock,
+    filter, pipeline, privileges,
+    probes::{self, ProbeSettings},
+    server::{self, ServerState},
+    telemetry::AgentMetrics,
+};
+
+/// How long each stage may take to stop before it is abandoned.
+const STAGE_STOP_DEADLINE: Duration = Duration::from_millis(500);
+
+pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
+    privileges::require_run_privileges()?;
+    let filter = filter::build(
+        args.pid,
+        args.comm.as_deref(),
+        args.cgroup.as_deref(),
+        std::process::id(),
+    )?;
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create --data-dir {}", args.data_dir.display()))?;
+    let settings = ProbeSettings {
+        filter,
+        ring_buffer_bytes: args.ring_buffer_mib << 20,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run(args, settings))?;
+    // Don't wait for tasks stuck on a dead stdout; everything is flushed.
+    runtime.shutdown_timeout(STAGE_STOP_DEADLINE);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    // Bind first: a busy port should fail before anything is attached.
+    let listener = server::bind(args.listen).await?;
+
+    let probes = probes::load(&settings).context("cannot load the eBPF probes")?;
+    let probes::Probes {
+        ebpf,
+        events: ring,
+        counters,
+    } = probes;
+    let metrics = Arc::new(AgentMetrics::new(Box::new(counters)));
+    let ready = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let server_stop = {
+        let mut stop = stop_rx.clone();
+        async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        }
+    };
+    let state = ServerState {
+        metrics: metrics.clone(),
+        ready: ready.clone(),
+    };
+    let server_task = tokio::spawn(server::serve(listener, state, server_stop));
+
+    let (events_tx, events_rx) = mpsc::channel(args.channel_capacity.max(1));
+    let reader_task = tokio::spawn(pipeline::reader::read_ring(
+        ring,
+        events_tx,
+        metrics.clone(),
+        stop_rx.clone(),
+    ));
+    let writer_task = tokio::spawn(pipeline::writer::write_events(
+        events_rx,
+        args.log_format,
+        MonotonicClock::new(),
+        metrics.clone(),
+        tokio::io::stdout(),
+    ));
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    tracing::info!(listen = %args.listen, "sonde is running; probes attached");
+
+    let signal_name = tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    };
+    tracing::info!("{signal_name} received; stopping");
+    ready.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // Detach every program first, so nothing new arrives; then drain.
+    drop(ebpf);
+    let _ = stop_tx.send(true);
+    stop_stage("ring reader", reader_task).await;
+    stop_stage("writer", writer_task).await;
+    stop_stage("server", server_task).await;
+    Ok(())
+}
+
+/// Waits for a stage to end on its own, then aborts it.
+async fn stop_stage<T>(name: &str, task: tokio::task::JoinHandle<T>) {
+    let abort = task.abort_handle();
+    if tokio::time::timeout(STAGE_STOP_DEADLINE, task).await.is_err() {
+        tracing::warn!("{name} did not stop within {STAGE_STOP_DEADLINE:?}; aborted");
+        abort.abort();
+    }
+}

@@ -1,0 +1,112 @@
+//! The agent's own counters, exposed on /metrics.
+//!
+//! Every event the kernel programs try to emit is accounted for: it is either
+//! delivered to the output or dropped for a counted reason, so a lossy host is
+//! visible on a dashboard instead of silently under-reporting.
+
+mod collector;
+mod counters;
+mod exposition;
+mod kernel_counters;
+mod process;
+
+use std::sync::Arc;
+
+use prometheus_client::registry::Registry;
+use sonde_common::EventKind;
+
+use self::collector::AgentCollector;
+pub use self::counters::DropReason;
+use self::counters::UserCounters;
+pub use self::exposition::{OPENMETRICS_TEXT, PROMETHEUS_TEXT};
+pub use self::kernel_counters::{KernelCounterSource, KernelCounters};
+
+/// The agent's self-monitoring: hot-path counters plus a scrape-time view of
+/// the kernel programs' counters, rendered for Prometheus.
+///
+/// Shared as `Arc<AgentMetrics>` between the ring readers (which count) and the
+/// HTTP server (which renders). Counting is one relaxed atomic add.
+///
+/// # Invariant
+///
+/// For every `(probe, event)` pair, once the pipeline is idle:
+///
+/// ```text
+/// sonde_events_seen_total
+///     == sonde_events_delivered_total
+///      + sonde_events_dropped_total{reason="ringbuf_full"}
+///      + sonde_events_dropped_total{reason="channel_full"}
+/// ```
+///
+/// While events are in flight `seen` may run ahead (userspace is read before
+/// the kernel at each scrape, so it never runs behind). A gap that stays means
+/// events are lost somewhere uncounted — a bug. Records that fail to decode have
+/// no trustworthy kind; they are counted in `sonde_ringbuf_decode_errors_total`
+/// and would show up as such a gap.
+///
+/// Every pair of [`EventKind::ALL`] is exported from the start, at zero, so a
+/// missing series never hides a drop. If the kernel counters cannot be read,
+/// the kernel-derived series (`seen`, `dropped{reason="ringbuf_full"}`, the
+/// reserve/conn-table/read-failure totals) are left out of that scrape.
+#[derive(Debug)]
+pub struct AgentMetrics {
+    counters: Arc<UserCounters>,
+    registry: Registry,
+}
+
+impl AgentMetrics {
+    /// Metrics whose kernel series come from `kernel`, read at each scrape.
+    pub fn new(kernel: Box<dyn KernelCounterSource>) -> AgentMetrics {
+        AgentMetrics::with_version(kernel, env!("CARGO_PKG_VERSION").to_owned())
+    }
+
+    /// As [`AgentMetrics::new`], with the `version` label of `sonde_build_info`
+    /// given (tests use odd values to check label escaping).
+    fn with_version(kernel: Box<dyn KernelCounterSource>, version: String) -> AgentMetrics {
+        let counters = Arc::new(UserCounters::default());
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(AgentCollector::new(
+            Arc::clone(&counters),
+            kernel,
+            version,
+        )));
+        AgentMetrics { counters, registry }
+    }
+
+    /// Counts an event handed to the output.
+    pub fn event_delivered(&self, kind: EventKind) {
+        self.counters.delivered(kind);
+    }
+
+    /// Counts an event the agent dropped (normally [`DropReason::ChannelFull`];
+    /// a [`DropReason::RingbufFull`] loss the agent learns of is added to the
+    /// kernel's own count).
+    pub fn event_dropped(&self, kind: EventKind, reason: DropReason) {
+        self.counters.dropped(kind, reason);
+    }
+
+    /// Counts a ring buffer record that did not decode.
+    pub fn decode_error(&self) {
+        self.counters.decode_error();
+    }
+
+    /// Renders every series, reading the kernel counters now. Returns the
+    /// content type and the body: OpenMetrics 1.0 text when `openmetrics`,
+    /// else Prometheus' classic text format.
+    pub fn render(&self, openmetrics: bool) -> (&'static str, String) {
+        let mut body = String::new();
+        if let Err(error) = prometheus_client::encoding::text::encode(&mut body, &self.registry) {
+            // Writing to a String cannot fail; an encoder error is a bug. Serve
+            // what was encoded rather than nothing.
+            tracing::error!(%error, "encoding /metrics failed");
+        }
+        if openmetrics {
+            (OPENMETRICS_TEXT, body)
+        } else {
+            (PROMETHEUS_TEXT, exposition::to_prometheus_text(&body))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

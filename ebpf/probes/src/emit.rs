@@ -1,0 +1,47 @@
+//! Writing events into the `EVENTS` ring buffer, counting what cannot be.
+
+use aya_ebpf::helpers::gen::bpf_ktime_get_ns;
+use sonde_common::{ConnInfo, EventHeader, EventKind, TaskInfo, TcpEvent};
+
+use crate::{counters, maps::EVENTS};
+
+/// Head of an event of `kind` for `task`, stamped now.
+#[inline(always)]
+pub fn header(kind: EventKind, task: TaskInfo) -> EventHeader {
+    EventHeader {
+        kind: kind as u32,
+        _pad: 0,
+        timestamp_ns: now(),
+        task,
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+#[inline(always)]
+pub fn now() -> u64 {
+    // SAFETY: helper without arguments.
+    unsafe { bpf_ktime_get_ns() }
+}
+
+/// Emits a TCP event about `conn`, attributed to its owner.
+#[inline(always)]
+pub fn tcp_event(kind: EventKind, conn: &ConnInfo, error: i32, state: u32) {
+    counters::seen(kind);
+    let Some(mut entry) = EVENTS.reserve::<TcpEvent>(0) else {
+        counters::ringbuf_full(kind);
+        return;
+    };
+    entry.write(TcpEvent {
+        header: header(kind, conn.owner),
+        endpoints: conn.endpoints,
+        role: conn.role,
+        error,
+        start_ns: conn.start_ns,
+        bytes_sent: conn.bytes_sent,
+        bytes_received: conn.bytes_received,
+        retransmits: conn.retransmits,
+        state,
+        _pad: 0,
+    });
+    entry.submit(0);
+}
