@@ -11,8 +11,8 @@ use std::{env, path::PathBuf};
 fn main() {
     println!("cargo:rerun-if-env-changed=SONDE_PROBES_OBJECT");
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let default_object = manifest_dir
-        .join("../target/ebpf/bpfel-unknown-none/release/sonde-probes");
+    let default_object =
+        manifest_dir.join("../target/ebpf/bpfel-unknown-none/release/sonde-probes");
     let object = env::var_os("SONDE_PROBES_OBJECT")
         .map(PathBuf::from)
         .unwrap_or(default_object);

@@ -5,7 +5,11 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "sonde", version, about = "eBPF host agent: see what unmodified services do")]
+#[command(
+    name = "sonde",
+    version,
+    about = "eBPF host agent: see what unmodified services do"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -59,10 +59,13 @@ fn cgroup_id(spec: &str) -> Result<u64, FilterError> {
     } else {
         Path::new(CGROUP_ROOT).join(path)
     };
-    let metadata =
-        std::fs::metadata(&path).map_err(|e| FilterError::Cgroup(spec.to_string(), e.to_string()))?;
+    let metadata = std::fs::metadata(&path)
+        .map_err(|e| FilterError::Cgroup(spec.to_string(), e.to_string()))?;
     if !metadata.is_dir() {
-        return Err(FilterError::Cgroup(spec.to_string(), "not a directory".into()));
+        return Err(FilterError::Cgroup(
+            spec.to_string(),
+            "not a directory".into(),
+        ));
     }
     Ok(metadata.ino())
 }
@@ -88,7 +91,10 @@ mod tests {
             build(None, Some("a-name-longer-than-15"), None, 1),
             Err(FilterError::CommLength(_))
         ));
-        assert!(matches!(build(None, Some(""), None, 1), Err(FilterError::CommLength(_))));
+        assert!(matches!(
+            build(None, Some(""), None, 1),
+            Err(FilterError::CommLength(_))
+        ));
         assert!(matches!(
             build(None, None, Some("/no/such/cgroup"), 1),
             Err(FilterError::Cgroup(..))

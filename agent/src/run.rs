@@ -113,7 +113,10 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
 /// Waits for a stage to end on its own, then aborts it.
 async fn stop_stage<T>(name: &str, task: tokio::task::JoinHandle<T>) {
     let abort = task.abort_handle();
-    if tokio::time::timeout(STAGE_STOP_DEADLINE, task).await.is_err() {
+    if tokio::time::timeout(STAGE_STOP_DEADLINE, task)
+        .await
+        .is_err()
+    {
         tracing::warn!("{name} did not stop within {STAGE_STOP_DEADLINE:?}; aborted");
         abort.abort();
     }

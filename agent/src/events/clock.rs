@@ -27,13 +27,8 @@ impl MonotonicClock {
         }
     }
 
-    /// Monotonic nanoseconds now (what the kernel programs stamp).
-    pub fn monotonic_now_ns() -> u64 {
-        now_ns(libc::CLOCK_MONOTONIC) as u64
-    }
-
     /// Wall-clock time of a kernel timestamp.
-    pub fn to_system_time(&self, monotonic_ns: u64) -> SystemTime {
+    pub fn to_system_time(self, monotonic_ns: u64) -> SystemTime {
         let unix_ns = (monotonic_ns as i128 + self.realtime_minus_monotonic_ns).max(0);
         UNIX_EPOCH + Duration::from_nanos(unix_ns.min(u64::MAX as i128) as u64)
     }
@@ -46,7 +41,7 @@ mod tests {
     #[test]
     fn converts_now_to_now() {
         let clock = MonotonicClock::new();
-        let converted = clock.to_system_time(MonotonicClock::monotonic_now_ns());
+        let converted = clock.to_system_time(now_ns(libc::CLOCK_MONOTONIC) as u64);
         let skew = SystemTime::now()
             .duration_since(converted)
             .unwrap_or_else(|e| e.duration());

@@ -6,5 +6,5 @@ pub mod decode;
 pub mod errno;
 pub mod record;
 
-pub use decode::{decode, DecodeError, KernelEvent};
+pub use decode::{decode, KernelEvent};
 pub use record::{LogRecord, Value};

@@ -95,8 +95,12 @@ impl LogRecord {
     }
 
     /// The value of attribute `key`, if present.
+    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.attributes.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.attributes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 }
 
@@ -168,7 +172,11 @@ fn tcp_state_name(state: u32) -> Option<&'static str> {
 fn tcp_record(kind: EventKind, event: &TcpEvent, clock: &MonotonicClock) -> LogRecord {
     let mut attributes = task_attributes(&event.header.task);
     endpoint_attributes(&event.endpoints, &mut attributes);
-    let role = if event.role == ROLE_CLIENT { "client" } else { "server" };
+    let role = if event.role == ROLE_CLIENT {
+        "client"
+    } else {
+        "server"
+    };
     attributes.push(("sonde.connection.role", role.into()));
     let mut severity = Severity::Info;
     match kind {
@@ -176,7 +184,10 @@ fn tcp_record(kind: EventKind, event: &TcpEvent, clock: &MonotonicClock) -> LogR
             let duration = event.header.timestamp_ns.saturating_sub(event.start_ns);
             attributes.push(("sonde.connection.duration_ns", duration.into()));
             attributes.push(("sonde.connection.bytes_sent", event.bytes_sent.into()));
-            attributes.push(("sonde.connection.bytes_received", event.bytes_received.into()));
+            attributes.push((
+                "sonde.connection.bytes_received",
+                event.bytes_received.into(),
+            ));
             attributes.push(("sonde.connection.retransmits", event.retransmits.into()));
         }
         EventKind::TcpConnectFailed => {
@@ -296,8 +307,14 @@ mod tests {
         assert_eq!(record.get("network.local.address"), Some(&"::1".into()));
         assert_eq!(record.get("network.peer.address"), Some(&"10.1.2.3".into()));
         assert_eq!(record.get("network.type"), Some(&"ipv4".into()));
-        assert_eq!(record.get("sonde.connection.duration_ns"), Some(&Value::Int(4_000)));
-        assert_eq!(record.get("sonde.connection.bytes_sent"), Some(&Value::Int(1000)));
+        assert_eq!(
+            record.get("sonde.connection.duration_ns"),
+            Some(&Value::Int(4_000))
+        );
+        assert_eq!(
+            record.get("sonde.connection.bytes_sent"),
+            Some(&Value::Int(1000))
+        );
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["event.name"], "tcp.close");
         assert_eq!(json["network.peer.port"], 80);
@@ -326,11 +343,16 @@ mod tests {
             filename: [0; sonde_common::PATH_LEN],
         };
         let clock = MonotonicClock::new();
-        let exited = LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock);
+        let exited =
+            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock);
         assert_eq!(exited.get("process.exit.code"), Some(&Value::Int(3)));
         event.exit_status = 9;
-        let killed = LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock);
-        assert_eq!(killed.get("sonde.process.exit.signal"), Some(&Value::Int(9)));
+        let killed =
+            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock);
+        assert_eq!(
+            killed.get("sonde.process.exit.signal"),
+            Some(&Value::Int(9))
+        );
         assert_eq!(killed.get("process.exit.code"), None);
     }
 }

@@ -21,7 +21,9 @@ pub async fn read_ring(
     metrics: Arc<AgentMetrics>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let mut ring = AsyncFd::with_interest(ring, tokio::io::Interest::READABLE)?;
+    // SAFETY: the RingBuf owns its map fd and is moved into the AsyncFd, so the
+    // fd stays open for as long as it is registered.
+    let mut ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE)? };
     loop {
         tokio::select! {
             guard = ring.readable_mut() => {

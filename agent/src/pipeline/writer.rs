@@ -36,7 +36,7 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
         if broken {
             // stdout is gone: keep counting what cannot be shown.
             for event in &batch {
-                metrics.event_dropped(event.kind(), DropReason::ChannelFull);
+                metrics.event_dropped(event.kind(), DropReason::OutputError);
             }
             continue;
         }
@@ -54,7 +54,7 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
                 tracing::error!(%error, "cannot write events to stdout; counting them as dropped from now on");
                 batch
                     .iter()
-                    .for_each(|e| metrics.event_dropped(e.kind(), DropReason::ChannelFull));
+                    .for_each(|e| metrics.event_dropped(e.kind(), DropReason::OutputError));
                 broken = true;
             }
         }

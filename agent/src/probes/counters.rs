@@ -32,7 +32,10 @@ impl KernelCounterMap {
 
 impl KernelCounterSource for KernelCounterMap {
     fn read(&self) -> Result<KernelCounters, String> {
-        let map = self.map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let map = self
+            .map
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut counters = KernelCounters::default();
         for kind in 0..EVENT_KIND_SLOTS {
             counters.seen[kind as usize] = Self::slot(&map, COUNTER_SEEN + kind)?;

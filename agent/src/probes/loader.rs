@@ -8,15 +8,18 @@ use aya::{
 };
 use sonde_common::{Filter, ProbeConfig};
 
-use super::{attach, counters::KernelCounterMap, kernel_offsets, object, tracefs};
-
-const VMLINUX_BTF: &str = "/sys/kernel/btf/vmlinux";
+use super::{
+    attach,
+    counters::KernelCounterMap,
+    kernel_offsets::{self, VMLINUX_BTF},
+    object, tracefs,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
     #[error(transparent)]
     NotEmbedded(#[from] object::NotEmbedded),
-    #[error("tracefs: {0}")]
+    #[error(transparent)]
     Tracefs(#[from] tracefs::TracefsError),
     #[error("kernel struct offsets from {VMLINUX_BTF}: {0}")]
     KernelOffsets(#[from] kernel_offsets::KernelOffsetsError),
@@ -55,7 +58,7 @@ pub fn load(settings: &ProbeSettings) -> Result<Probes, ProbeError> {
     let tracefs_root = tracefs::ensure_tracefs()?;
     let config = ProbeConfig {
         filter: settings.filter,
-        fields: tracefs::tracepoint_fields(&tracefs_root)?,
+        fields: tracefs::tracepoint_fields(&tracefs_root.path)?,
         kernel: kernel_offsets::kernel_offsets(Path::new(VMLINUX_BTF))?,
     };
     tracing::debug!(?config, "probe configuration");

@@ -1,10 +1,10 @@
 //! Loading, configuring and attaching the kernel programs.
 
-pub mod kernel_offsets;
 pub mod attach;
 pub mod counters;
+pub mod kernel_offsets;
 pub mod loader;
 pub mod object;
 
-pub use loader::{load, Probes, ProbeSettings};
+pub use loader::{load, ProbeSettings, Probes};
 pub mod tracefs;
