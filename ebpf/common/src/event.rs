@@ -55,9 +55,9 @@ impl EventKind {
     /// The kernel program that produces this kind, used as the `probe` label.
     pub fn probe(self) -> &'static str {
         match self {
-            EventKind::TcpConnect
-            | EventKind::TcpConnectFailed
-            | EventKind::TcpClose => "tcp_state",
+            EventKind::TcpConnect | EventKind::TcpConnectFailed | EventKind::TcpClose => {
+                "tcp_state"
+            }
             EventKind::TcpAccept => "tcp_accept",
             EventKind::TcpResetSent | EventKind::TcpResetReceived => "tcp_reset",
             EventKind::ProcessExec => "process_exec",
