@@ -1,0 +1,104 @@
+//! `cargo xtask`: sonde's build automation.
+//!
+//! The kernel programs need their own toolchain (see `ebpf_toolchain.rs`), so
+//! plain `cargo build` is not enough; these commands install it, build the
+//! probes and the agent in the right order, and run or test the result.
+
+mod bench;
+mod build_cmd;
+mod ebpf_toolchain;
+mod nested_cargo;
+mod paths;
+mod privileges;
+mod process;
+mod run;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Build automation for sonde"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Install the eBPF toolchain if it is missing (does nothing when present).
+    Setup,
+    /// Build the kernel programs, then the `sonde` binary that embeds them.
+    Build(build_cmd::BuildArgs),
+    /// Set up, build, and run `sonde ARGS...` as root (through sudo when needed).
+    Run(run::RunArgs),
+    /// Set up, build, and run every test of the workspace against the real probes.
+    Test(test::TestArgs),
+    /// Run a named benchmark.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Setup => setup::main(),
+        Command::Build(args) => build_cmd::main(&args),
+        Command::Run(args) => run::main(args),
+        Command::Test(args) => test::main(args),
+        Command::Bench(args) => Ok(bench::main(&args)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_after_the_separator_reach_the_command() {
+        let cli =
+            Cli::try_parse_from(["xtask", "run", "--", "run", "--log-format", "json"]).unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("expected run");
+        };
+        assert_eq!(args.args, ["run", "--log-format", "json"]);
+
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "test",
+            "--",
+            "-p",
+            "sonde-tests",
+            "--",
+            "--nocapture",
+        ])
+        .unwrap();
+        let Command::Test(args) = cli.command else {
+            panic!("expected test");
+        };
+        assert_eq!(args.cargo_args, ["-p", "sonde-tests", "--", "--nocapture"]);
+    }
+
+    #[test]
+    fn build_defaults_to_release() {
+        let cli = Cli::try_parse_from(["xtask", "build"]).unwrap();
+        let Command::Build(args) = cli.command else {
+            panic!("expected build");
+        };
+        assert!(!args.debug);
+        assert!(Cli::try_parse_from(["xtask", "build", "--debug"]).is_ok());
+        assert!(Cli::try_parse_from(["xtask", "bench"]).is_err());
+    }
+}
