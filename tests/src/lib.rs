@@ -1,0 +1,34 @@
+//! Harness for sonde's integration tests: run the real agent (the release binary
+//! named by `SONDE_BIN`) against real processes and compare what it reports with
+//! what those processes say they did.
+//!
+//! - [`agent`]: start `sonde run`, collect its JSON lines, read `/metrics`, stop it.
+//! - [`workload`]: run the `sonde-workload` binary of this crate and read its report.
+//! - [`events`]: typed access to the agent's flat, dotted event attributes.
+//! - [`metrics`]: the Prometheus text format, parsed just enough to read a series.
+//! - [`http`]: a raw HTTP/1.0 GET.
+//! - [`command`]: run a command with a deadline.
+//! - [`kernel`]: what `bpftool` and `/proc` say about global kernel state.
+//!
+//! Tests that need the agent fail, never skip, when it is missing or cannot run.
+
+pub mod agent;
+pub mod command;
+pub mod events;
+pub mod http;
+pub mod kernel;
+pub mod metrics;
+pub mod paths;
+pub mod workload;
+
+pub use agent::{Agent, Stopped};
+pub use workload::{Workload, WorkloadRun};
+
+/// Path of this crate's `sonde-workload` binary, as Cargo builds it for
+/// integration tests (only they get `CARGO_BIN_EXE_*`).
+#[macro_export]
+macro_rules! workload_bin {
+    () => {
+        env!("CARGO_BIN_EXE_sonde-workload")
+    };
+}

@@ -1,0 +1,141 @@
+//! 50,000 short connections as fast as one process can make them: the agent stays
+//! small, and every event is either printed or counted as dropped — exactly.
+
+use std::time::Duration;
+
+use sonde_tests::{
+    events::{self, is},
+    kernel::{bpf_programs, bpf_programs_held_by, vm_rss_bytes},
+    metrics, Agent,
+};
+
+use crate::{workload, WORKLOAD_COMM};
+
+const CONNECTIONS: u64 = 50_000;
+const RSS_LIMIT: u64 = 100 * 1024 * 1024;
+const MIB: f64 = 1024.0 * 1024.0;
+
+#[test]
+fn storm_of_connections_is_accounted_for_exactly() {
+    let agent = Agent::start(&["--comm", WORKLOAD_COMM]);
+    let agent_pid = agent.pid();
+    let mut max_rss = vm_rss_bytes(agent_pid).unwrap_or_default();
+    let mut rss_samples = 0u32;
+    let mut sample = || {
+        if let Some(rss) = vm_rss_bytes(agent_pid) {
+            max_rss = max_rss.max(rss);
+            rss_samples += 1;
+        }
+    };
+    let connections = CONNECTIONS.to_string();
+    let run = workload().run_while(
+        &["storm", "--connections", &connections],
+        Duration::from_secs(600),
+        Duration::from_millis(100),
+        |_| sample(),
+    );
+    run.assert_success();
+    assert_eq!(
+        run.u64("failures"),
+        0,
+        "the workload itself failed: {}",
+        run.report
+    );
+    assert_eq!(run.u64("connected"), CONNECTIONS, "{}", run.report);
+    let pid = run.pid;
+
+    // Keep sampling RSS while the agent drains what is still queued.
+    let drained_after =
+        agent.wait_until_idle_while(Duration::from_secs(2), Duration::from_secs(60), &mut sample);
+    sample();
+
+    let text = agent.metrics();
+    let mut problems = Vec::new();
+    println!(
+        "storm: {CONNECTIONS} connections in {} ms ({} per second) under the agent; \
+         agent idle {:.1} s after the workload ended; max agent VmRSS {:.1} MiB over {rss_samples} samples",
+        run.u64("elapsed_ms"),
+        run.report["connections_per_second"],
+        drained_after.as_secs_f64(),
+        max_rss as f64 / MIB
+    );
+    for (event, expected) in [
+        ("tcp.connect", CONNECTIONS),
+        ("tcp.accept", CONNECTIONS),
+        ("tcp.close", 2 * CONNECTIONS),
+    ] {
+        let (received, printed) = agent.with_events(|all| {
+            let printed = all.iter().filter(|e| events::name(e) == event).count() as u64;
+            let received = all.iter().filter(|e| is(e, event, pid)).count() as u64;
+            (received, printed)
+        });
+        let labels = [("event", event)];
+        let dropped = metrics::sum(&text, "sonde_events_dropped_total", &labels) as u64;
+        let seen = metrics::sum(&text, "sonde_events_seen_total", &labels) as u64;
+        let delivered = metrics::sum(&text, "sonde_events_delivered_total", &labels) as u64;
+        println!(
+            "storm: {event}: expected {expected}, printed for the workload {received}, \
+             dropped {dropped}, seen {seen}, delivered {delivered}"
+        );
+        if received + dropped != expected {
+            problems.push(format!(
+                "{event}: {received} printed + {dropped} dropped != {expected} expected"
+            ));
+        }
+        if delivered != printed {
+            problems.push(format!(
+                "{event}: delivered {delivered} != {printed} lines printed"
+            ));
+        }
+    }
+
+    // seen == delivered + dropped for every event the agent counts.
+    let samples = metrics::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let mut event_names: Vec<&str> = samples
+        .iter()
+        .filter(|s| s.name == "sonde_events_seen_total")
+        .filter_map(|s| s.labels.get("event").map(String::as_str))
+        .collect();
+    event_names.sort_unstable();
+    event_names.dedup();
+    for event in &event_names {
+        let labels = [("event", *event)];
+        let seen = metrics::sum(&text, "sonde_events_seen_total", &labels);
+        let delivered = metrics::sum(&text, "sonde_events_delivered_total", &labels);
+        let dropped = metrics::sum(&text, "sonde_events_dropped_total", &labels);
+        if seen != delivered + dropped {
+            problems.push(format!(
+                "{event}: seen {seen} != delivered {delivered} + dropped {dropped}"
+            ));
+        }
+    }
+    if !event_names.contains(&"tcp.close") {
+        problems.push("no sonde_events_seen_total series for tcp.close".to_owned());
+    }
+    if max_rss >= RSS_LIMIT {
+        problems.push(format!(
+            "the agent's VmRSS reached {:.1} MiB (limit {:.0} MiB)",
+            max_rss as f64 / MIB,
+            RSS_LIMIT as f64 / MIB
+        ));
+    }
+    // Events the kernel never let the agent see: a program skipped because
+    // another BPF program was running on the same CPU (softirq over a syscall).
+    let held = bpf_programs_held_by(agent_pid);
+    let misses: Vec<String> = bpf_programs()
+        .iter()
+        .filter(|p| p.recursion_misses > 0 && held.contains(&p.id))
+        .map(|p| format!("{} ({}): {}", p.name, p.id, p.recursion_misses))
+        .collect();
+    println!("storm: kernel recursion misses of the agent's programs: {misses:?}");
+    assert!(
+        problems.is_empty(),
+        "storm accounting is off:\n  {}\nrecursion_misses of the agent's programs (bpftool): \
+         {misses:?}\nmetrics:\n{}",
+        problems.join("\n  "),
+        text.lines()
+            .filter(|l| l.starts_with("sonde_events_"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
