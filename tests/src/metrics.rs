@@ -2,6 +2,11 @@
 
 use std::collections::BTreeMap;
 
+/// The `reason` label of `sonde_events_dropped_total`: the kernel could not
+/// reserve ring-buffer space, a userspace stage was behind, or stdout could not
+/// be written. Sums over drops (see [`sum`]) take every reason.
+pub const DROP_REASONS: [&str; 3] = ["ringbuf_full", "channel_full", "output_error"];
+
 /// One sample line: `name{label="value",..} value [timestamp]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -130,6 +135,7 @@ mod tests {
 sonde_events_seen_total{probe="tcp",event="tcp.close"} 12
 sonde_events_dropped_total{probe="tcp",event="tcp.close",reason="ringbuf_full"} 2
 sonde_events_dropped_total{event="tcp.close",probe="tcp",reason="channel_full"} 3
+sonde_events_dropped_total{probe="tcp",event="tcp.close",reason="output_error"} 4
 weird{path="a\"b\\c",x="1"} 1.5e3 1700000000000
 process_resident_memory_bytes 12345678
 # EOF
@@ -145,7 +151,7 @@ process_resident_memory_bytes 12345678
                 "sonde_events_dropped_total",
                 &[("event", "tcp.close")]
             ),
-            5.0
+            9.0
         );
         assert_eq!(
             sum(
@@ -165,7 +171,7 @@ process_resident_memory_bytes 12345678
     }
 
     #[test]
-    #[should_panic(expected = "matches 2 series")]
+    #[should_panic(expected = "matches 3 series")]
     fn ambiguous_value_panics() {
         value(
             TEXT,

@@ -1,4 +1,10 @@
-//! `cargo xtask test [-- CARGO_TEST_ARGS...]`: every test, against the real probes.
+//! `cargo xtask test [CARGO_TEST_ARGS...] [-- TEST_BINARY_ARGS...]`: every test,
+//! against the real probes.
+//!
+//! Arguments before `--` go to `cargo test` (e.g. `-p sonde-tests --test agent`),
+//! the ones after it to every test binary (e.g. `--nocapture`, a test name). All
+//! test binaries run even when one fails (`--no-fail-fast`), so one run shows
+//! every failure.
 //!
 //! Tests run as root (the integration tests load kernel programs). When xtask
 //! is not root, cargo itself stays unprivileged and only the test binaries run
@@ -18,9 +24,31 @@ use crate::{
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// More arguments for `cargo test`, e.g. `-p sonde-tests -- --nocapture`.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub cargo_args: Vec<String>,
+    /// Arguments for `cargo test`, e.g. `-p sonde-tests --test agent`. Without
+    /// `-p`/`--package`, the whole workspace is tested.
+    #[arg(allow_hyphen_values = true, value_name = "CARGO_TEST_ARGS")]
+    cargo_args: Vec<String>,
+    /// Arguments for the test binaries, after `--`, e.g. `--nocapture`.
+    #[arg(last = true, value_name = "TEST_BINARY_ARGS")]
+    test_args: Vec<String>,
+}
+
+impl TestArgs {
+    /// The arguments for `cargo test` and those for the test binaries.
+    ///
+    /// clap takes a `--` for its separator only when it comes first; after a
+    /// cargo argument, `cargo_args` (which must accept `-p` and the like) takes
+    /// it in as a value, so the split happens here.
+    fn split(&self) -> (&[String], Vec<String>) {
+        match self.cargo_args.iter().position(|arg| arg == "--") {
+            Some(separator) => {
+                let mut binaries = self.cargo_args[separator + 1..].to_vec();
+                binaries.extend_from_slice(&self.test_args);
+                (&self.cargo_args[..separator], binaries)
+            }
+            None => (&self.cargo_args, self.test_args.clone()),
+        }
+    }
 }
 
 /// Runs test binaries through sudo when cargo itself is not root.
@@ -39,7 +67,7 @@ pub fn main(args: TestArgs) -> Result<ExitCode> {
         );
         eprintln!("xtask: not root, the test binaries run through sudo -E");
     }
-    let mut command = cargo_test(&built, through_sudo, &args.cargo_args);
+    let mut command = cargo_test(&built, through_sudo, &args);
     let status = process::status(&mut command)?;
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
@@ -51,27 +79,58 @@ pub fn main(args: TestArgs) -> Result<ExitCode> {
     })
 }
 
-/// `cargo test --release --workspace` against what `built` holds.
-fn cargo_test(built: &Built, through_sudo: bool, extra: &[String]) -> Command {
+/// `cargo test --release --no-fail-fast` (of the workspace unless `args` pick
+/// packages) against what `built` holds.
+fn cargo_test(built: &Built, through_sudo: bool, args: &TestArgs) -> Command {
+    let (cargo_args, binary_args) = args.split();
     let mut command = nested_cargo::cargo(Scope::Host);
     command
         .current_dir(paths::workspace_root())
         // Same value as the build: the agent is not rebuilt differently.
         .env("SONDE_PROBES_OBJECT", &built.object)
         .env("SONDE_BIN", &built.binary)
-        .args(["test", "--release", "--workspace"]);
+        .args(["test", "--release", "--no-fail-fast"]);
+    // `--workspace` would override `-p`.
+    if !selects_packages(cargo_args) {
+        command.arg("--workspace");
+    }
     if through_sudo {
         command.args(["--config", SUDO_RUNNER]);
     }
-    command.args(extra);
+    command.args(cargo_args);
+    if !binary_args.is_empty() {
+        command.arg("--").args(binary_args);
+    }
     command
+}
+
+/// Whether `cargo test` arguments name packages (`-p NAME`, `-pNAME`,
+/// `--package NAME`, `--package=NAME`).
+fn selects_packages(cargo_args: &[String]) -> bool {
+    cargo_args
+        .iter()
+        .any(|arg| arg.starts_with("-p") || arg == "--package" || arg.starts_with("--package="))
 }
 
 #[cfg(test)]
 mod tests {
     use std::ffi::OsStr;
 
+    use clap::Parser;
+
     use super::*;
+
+    /// `cargo xtask test ARGS...` as the `test` subcommand parses them.
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: TestArgs,
+    }
+
+    fn parse(line: &[&str]) -> TestArgs {
+        let argv = std::iter::once("test").chain(line.iter().copied());
+        Cli::try_parse_from(argv).unwrap().args
+    }
 
     fn built() -> Built {
         Built {
@@ -80,14 +139,105 @@ mod tests {
         }
     }
 
+    fn args_of(command: &Command) -> Vec<&OsStr> {
+        command.get_args().collect()
+    }
+
+    #[test]
+    fn arguments_after_the_separator_go_to_the_test_binaries() {
+        let args = parse(&["--", "--nocapture"]);
+        let (cargo_args, binary_args) = args.split();
+        assert!(cargo_args.is_empty(), "{args:?}");
+        assert_eq!(binary_args, ["--nocapture"]);
+        let command = cargo_test(&built(), false, &args);
+        assert_eq!(
+            args_of(&command),
+            [
+                "test",
+                "--release",
+                "--no-fail-fast",
+                "--workspace",
+                "--",
+                "--nocapture"
+            ]
+        );
+    }
+
+    #[test]
+    fn arguments_before_the_separator_go_to_cargo() {
+        let args = parse(&[
+            "-p",
+            "sonde-tests",
+            "--test",
+            "agent",
+            "--",
+            "--nocapture",
+            "--test-threads=1",
+            "storm",
+        ]);
+        let (cargo_args, binary_args) = args.split();
+        assert_eq!(cargo_args, ["-p", "sonde-tests", "--test", "agent"]);
+        assert_eq!(binary_args, ["--nocapture", "--test-threads=1", "storm"]);
+        let command = cargo_test(&built(), false, &args);
+        assert_eq!(
+            args_of(&command),
+            [
+                "test",
+                "--release",
+                "--no-fail-fast",
+                "-p",
+                "sonde-tests",
+                "--test",
+                "agent",
+                "--",
+                "--nocapture",
+                "--test-threads=1",
+                "storm"
+            ]
+        );
+
+        let args = parse(&["--lib"]);
+        let (cargo_args, binary_args) = args.split();
+        assert_eq!(cargo_args, ["--lib"]);
+        assert!(binary_args.is_empty());
+        assert_eq!(
+            args_of(&cargo_test(&built(), false, &args)),
+            [
+                "test",
+                "--release",
+                "--no-fail-fast",
+                "--workspace",
+                "--lib"
+            ]
+        );
+    }
+
+    #[test]
+    fn no_arguments_test_the_whole_workspace() {
+        let args = parse(&[]);
+        let command = cargo_test(&built(), false, &args);
+        assert_eq!(
+            args_of(&command),
+            ["test", "--release", "--no-fail-fast", "--workspace"]
+        );
+    }
+
+    #[test]
+    fn package_selection_is_recognised() {
+        let yes = |args: &[&str]| {
+            selects_packages(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+        };
+        assert!(yes(&["-p", "xtask"]));
+        assert!(yes(&["-pxtask"]));
+        assert!(yes(&["--package", "xtask"]));
+        assert!(yes(&["--package=xtask"]));
+        assert!(!yes(&["--test", "agent", "--profile", "x"]));
+        assert!(!yes(&[]));
+    }
+
     #[test]
     fn tests_see_the_binary_and_the_object() {
-        let command = cargo_test(&built(), false, &["--".into(), "--nocapture".into()]);
-        let args: Vec<_> = command.get_args().collect();
-        assert_eq!(
-            args,
-            ["test", "--release", "--workspace", "--", "--nocapture"]
-        );
+        let command = cargo_test(&built(), false, &parse(&[]));
         let env = |name: &str| {
             command
                 .get_envs()
@@ -108,8 +258,21 @@ mod tests {
 
     #[test]
     fn without_root_only_the_test_binaries_use_sudo() {
-        let command = cargo_test(&built(), true, &[]);
-        let args: Vec<_> = command.get_args().collect();
-        assert_eq!(args[3..], ["--config", SUDO_RUNNER]);
+        let args = parse(&["-p", "sonde-tests", "--", "--nocapture"]);
+        let command = cargo_test(&built(), true, &args);
+        assert_eq!(
+            args_of(&command),
+            [
+                "test",
+                "--release",
+                "--no-fail-fast",
+                "--config",
+                SUDO_RUNNER,
+                "-p",
+                "sonde-tests",
+                "--",
+                "--nocapture"
+            ]
+        );
     }
 }

@@ -1,39 +1,102 @@
-//! Which program goes on which tracepoint.
+//! Which program goes on which hook.
 
-use aya::{programs::TracePoint, Ebpf};
+use aya::{
+    programs::{RawTracePoint, TracePoint},
+    Ebpf,
+};
 
 use super::loader::ProbeError;
 
-/// `(program, tracepoint category, tracepoint name)` for `sonde run`.
-pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
-    ("sonde_tcp_state", "sock", "inet_sock_set_state"),
-    ("sonde_sock_send", "sock", "sock_send_length"),
-    ("sonde_sock_recv", "sock", "sock_recv_length"),
-    ("sonde_tcp_retrans", "tcp", "tcp_retransmit_skb"),
-    ("sonde_rst_sent", "tcp", "tcp_send_reset"),
-    ("sonde_rst_recv", "tcp", "tcp_receive_reset"),
-    ("sonde_accept4", "syscalls", "sys_exit_accept4"),
-    ("sonde_accept", "syscalls", "sys_exit_accept"),
-    ("sonde_proc_exec", "sched", "sched_process_exec"),
-    ("sonde_proc_exit", "sched", "sched_process_exit"),
+/// Where a program attaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    /// A tracepoint, `category:name`; its record is read at offsets from the
+    /// tracepoint's `format` file.
+    Tracepoint {
+        category: &'static str,
+        name: &'static str,
+    },
+    /// A raw tracepoint: cheaper, and only ever skipped when the same program
+    /// is already running on the CPU. Used where events arrive in softirq.
+    RawTracepoint { name: &'static str },
+}
+
+impl std::fmt::Display for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Hook::Tracepoint { category, name } => write!(f, "tracepoint {category}:{name}"),
+            Hook::RawTracepoint { name } => write!(f, "raw tracepoint {name}"),
+        }
+    }
+}
+
+/// A program of the object and its hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attachment {
+    pub program: &'static str,
+    pub hook: Hook,
+}
+
+const fn raw(program: &'static str, name: &'static str) -> Attachment {
+    Attachment {
+        program,
+        hook: Hook::RawTracepoint { name },
+    }
+}
+
+const fn tracepoint(
+    program: &'static str,
+    category: &'static str,
+    name: &'static str,
+) -> Attachment {
+    Attachment {
+        program,
+        hook: Hook::Tracepoint { category, name },
+    }
+}
+
+/// Every program `sonde run` attaches.
+pub const TRACEPOINTS: &[Attachment] = &[
+    raw("sonde_tcp_state", "inet_sock_set_state"),
+    raw("sonde_sock_send", "sock_send_length"),
+    raw("sonde_sock_recv", "sock_recv_length"),
+    raw("sonde_tcp_retrans", "tcp_retransmit_skb"),
+    raw("sonde_rst_sent", "tcp_send_reset"),
+    raw("sonde_rst_recv", "tcp_receive_reset"),
+    tracepoint("sonde_accept4", "syscalls", "sys_exit_accept4"),
+    tracepoint("sonde_accept", "syscalls", "sys_exit_accept"),
+    tracepoint("sonde_proc_exec", "sched", "sched_process_exec"),
+    tracepoint("sonde_proc_exit", "sched", "sched_process_exit"),
 ];
+
+type AttachError = Box<dyn std::error::Error + Send + Sync>;
+
+fn attach_one(ebpf: &mut Ebpf, attachment: &Attachment) -> Result<(), AttachError> {
+    let program = ebpf
+        .program_mut(attachment.program)
+        .ok_or("program missing from the object")?;
+    match attachment.hook {
+        Hook::Tracepoint { category, name } => {
+            let tracepoint: &mut TracePoint = program.try_into()?;
+            tracepoint.load()?;
+            tracepoint.attach(category, name)?;
+        }
+        Hook::RawTracepoint { name } => {
+            let raw: &mut RawTracePoint = program.try_into()?;
+            raw.load()?;
+            raw.attach(name)?;
+        }
+    }
+    Ok(())
+}
 
 /// Loads and attaches every program of [`TRACEPOINTS`]. The links live as
 /// long as `ebpf`: dropping it detaches them all.
 pub fn attach_all(ebpf: &mut Ebpf) -> Result<(), ProbeError> {
-    for &(program, category, name) in TRACEPOINTS {
-        let attach = |ebpf: &mut Ebpf| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-            let tracepoint: &mut TracePoint = ebpf
-                .program_mut(program)
-                .ok_or("program missing from the object")?
-                .try_into()?;
-            tracepoint.load()?;
-            tracepoint.attach(category, name)?;
-            Ok(())
-        };
-        attach(ebpf).map_err(|source| ProbeError::Attach {
-            program,
-            tracepoint: format!("{category}:{name}"),
+    for attachment in TRACEPOINTS {
+        attach_one(ebpf, attachment).map_err(|source| ProbeError::Attach {
+            program: attachment.program,
+            hook: attachment.hook.to_string(),
             source,
         })?;
     }

@@ -140,6 +140,16 @@ fn offsets_from(btf: &KernelBtf) -> Result<KernelOffsets, KernelOffsetsError> {
         file_private_data: btf.offset("file", "private_data")?,
         socket_sk: btf.offset("socket", "sk")?,
         sock_err: btf.offset("sock", "sk_err")?,
+        sock_protocol: btf.offset("sock", "sk_protocol")?,
+        sock_family: btf.offset("sock", "__sk_common.skc_family")?,
+        sock_state: btf.offset("sock", "__sk_common.skc_state")?,
+        inet_sport: btf.offset("inet_sock", "inet_sport")?,
+        sock_dport: btf.offset("sock", "__sk_common.skc_dport")?,
+        sock_rcv_saddr: btf.offset("sock", "__sk_common.skc_rcv_saddr")?,
+        sock_daddr: btf.offset("sock", "__sk_common.skc_daddr")?,
+        sock_v6_rcv_saddr: btf.offset("sock", "__sk_common.skc_v6_rcv_saddr")?,
+        sock_v6_daddr: btf.offset("sock", "__sk_common.skc_v6_daddr")?,
+        _pad: 0,
     })
 }
 
@@ -217,6 +227,16 @@ mod tests {
                 file_private_data: 24,
                 socket_sk: 24,
                 sock_err: 284,
+                sock_protocol: 532,
+                sock_family: 16,
+                sock_state: 18,
+                inet_sport: 814,
+                sock_dport: 12,
+                sock_rcv_saddr: 4,
+                sock_daddr: 0,
+                sock_v6_rcv_saddr: 72,
+                sock_v6_daddr: 56,
+                _pad: 0,
             };
             assert_eq!(offsets, expected);
         }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use aya::{
     maps::{MapData, PerCpuArray, RingBuf},
+    programs::ProgramFd,
     Ebpf, EbpfLoader,
 };
 use sonde_common::{Filter, ProbeConfig};
@@ -25,14 +26,19 @@ pub enum ProbeError {
     KernelOffsets(#[from] kernel_offsets::KernelOffsetsError),
     #[error("loading the eBPF object: {0}")]
     Load(#[from] aya::EbpfError),
-    #[error("attaching {program} to {tracepoint}: {source}")]
+    #[error("attaching {program} to {hook}: {source}")]
     Attach {
         program: &'static str,
-        tracepoint: String,
+        hook: String,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("map {0} missing from the eBPF object or of the wrong type")]
     Map(&'static str),
+    #[error("file descriptor of program {program}: {source}")]
+    ProgramFd {
+        program: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// What the user chose for the kernel side.
@@ -69,6 +75,10 @@ pub fn load(settings: &ProbeSettings) -> Result<Probes, ProbeError> {
         .set_max_entries("EVENTS", settings.ring_buffer_bytes)
         .load(object)?;
     attach::attach_all(&mut ebpf)?;
+    let programs = attach::TRACEPOINTS
+        .iter()
+        .map(|a| program_fd(&ebpf, a.program).map(|fd| (a.program, fd)))
+        .collect::<Result<Vec<_>, _>>()?;
     release_startup_memory();
 
     let events = ebpf
@@ -82,8 +92,19 @@ pub fn load(settings: &ProbeSettings) -> Result<Probes, ProbeError> {
     Ok(Probes {
         ebpf,
         events,
-        counters: KernelCounterMap::new(counters),
+        counters: KernelCounterMap::new(counters, programs),
     })
+}
+
+/// An fd of its own for the loaded `program`, to read its statistics with.
+fn program_fd(ebpf: &Ebpf, program: &'static str) -> Result<ProgramFd, ProbeError> {
+    let fd = || -> Result<ProgramFd, Box<dyn std::error::Error + Send + Sync>> {
+        let program = ebpf
+            .program(program)
+            .ok_or("program missing from the object")?;
+        Ok(program.fd()?.try_clone()?)
+    };
+    fd().map_err(|source| ProbeError::ProgramFd { program, source })
 }
 
 /// Parsing the kernel's BTF leaves tens of MiB of freed heap behind; hand it

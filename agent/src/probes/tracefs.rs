@@ -11,7 +11,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use sonde_common::{SetStateFields, SockLengthFields, TracepointFields};
+use sonde_common::TracepointFields;
 
 /// Where sonde mounts tracefs when nothing else has.
 pub const TRACEFS_MOUNT_POINT: &str = "/sys/kernel/tracing";
@@ -48,14 +48,6 @@ pub enum TracefsError {
     },
     #[error("tracepoint {tracepoint} has no field `{field}`")]
     MissingField { tracepoint: String, field: String },
-    #[error(
-        "tracepoints {first} and {second} differ in field `{field}`; sonde expects one layout"
-    )]
-    LayoutMismatch {
-        first: String,
-        second: String,
-        field: String,
-    },
 }
 
 /// Why a `format` file could not be parsed.
@@ -349,52 +341,11 @@ fn fields_from(
         })
     };
 
-    let set_state = tracepoint("sock", "inet_sock_set_state")?;
-    let send = tracepoint("sock", "sock_send_length")?;
-    let recv = tracepoint("sock", "sock_recv_length")?;
-    let retransmit = tracepoint("tcp", "tcp_retransmit_skb")?;
-    let send_reset = tracepoint("tcp", "tcp_send_reset")?;
-    let receive_reset = tracepoint("tcp", "tcp_receive_reset")?;
     let exit_accept4 = tracepoint("syscalls", "sys_exit_accept4")?;
     let exec = tracepoint("sched", "sched_process_exec")?;
     let exit = tracepoint("sched", "sched_process_exit")?;
 
-    let sock_length = SockLengthFields {
-        sk: send.offset("sk")?,
-        family: send.offset("family")?,
-        protocol: send.offset("protocol")?,
-        ret: send.offset("ret")?,
-        flags: send.offset("flags")?,
-    };
-    for field in ["sk", "family", "protocol", "ret", "flags"] {
-        if send.field(field)? != recv.field(field)? {
-            return Err(TracefsError::LayoutMismatch {
-                first: send.name.clone(),
-                second: recv.name.clone(),
-                field: field.to_owned(),
-            });
-        }
-    }
-
     Ok(TracepointFields {
-        set_state: SetStateFields {
-            skaddr: set_state.offset("skaddr")?,
-            oldstate: set_state.offset("oldstate")?,
-            newstate: set_state.offset("newstate")?,
-            sport: set_state.offset("sport")?,
-            dport: set_state.offset("dport")?,
-            family: set_state.offset("family")?,
-            protocol: set_state.offset("protocol")?,
-            saddr: set_state.offset("saddr")?,
-            daddr: set_state.offset("daddr")?,
-            saddr_v6: set_state.offset("saddr_v6")?,
-            daddr_v6: set_state.offset("daddr_v6")?,
-        },
-        sock_length,
-        retransmit_skaddr: retransmit.offset("skaddr")?,
-        send_reset_skaddr: send_reset.offset("skaddr")?,
-        send_reset_state: send_reset.offset("state")?,
-        receive_reset_skaddr: receive_reset.offset("skaddr")?,
         sys_exit_ret: exit_accept4.offset("ret")?,
         exec_filename: exec.data_loc_offset("filename")?,
         exit_group_dead: exit.offset("group_dead")?,
@@ -493,30 +444,6 @@ mod tests {
     fn resolves_every_field_from_recorded_formats() {
         let fields = fields_from(recorded).unwrap();
         let expected = TracepointFields {
-            set_state: SetStateFields {
-                skaddr: 8,
-                oldstate: 16,
-                newstate: 20,
-                sport: 24,
-                dport: 26,
-                family: 28,
-                protocol: 30,
-                saddr: 32,
-                daddr: 36,
-                saddr_v6: 40,
-                daddr_v6: 56,
-            },
-            sock_length: SockLengthFields {
-                sk: 8,
-                family: 16,
-                protocol: 18,
-                ret: 20,
-                flags: 24,
-            },
-            retransmit_skaddr: 16,
-            send_reset_skaddr: 16,
-            send_reset_state: 24,
-            receive_reset_skaddr: 8,
             sys_exit_ret: 16,
             exec_filename: 8,
             exit_group_dead: 32,
@@ -528,14 +455,14 @@ mod tests {
     #[test]
     fn a_missing_tracepoint_or_field_is_named() {
         let err = fields_from(|c, n| {
-            if n == "tcp_receive_reset" {
+            if n == "sys_exit_accept4" {
                 recorded("none", n)
             } else {
                 recorded(c, n)
             }
         })
         .unwrap_err();
-        assert!(err.to_string().contains("none/tcp_receive_reset"), "{err}");
+        assert!(err.to_string().contains("none/sys_exit_accept4"), "{err}");
 
         let err = fields_from(|c, n| {
             let mut format = recorded(c, n)?;
@@ -549,23 +476,6 @@ mod tests {
             err.to_string(),
             "tracepoint sched/sched_process_exit has no field `group_dead`"
         );
-    }
-
-    #[test]
-    fn send_and_recv_length_must_agree() {
-        let err = fields_from(|c, n| {
-            let mut format = recorded(c, n)?;
-            if n == "sock_recv_length" {
-                format.fields.iter_mut().for_each(|f| {
-                    if f.name == "ret" {
-                        f.offset = 28;
-                    }
-                });
-            }
-            Ok(format)
-        })
-        .unwrap_err();
-        assert!(matches!(err, TracefsError::LayoutMismatch { ref field, .. } if field == "ret"));
     }
 
     #[test]

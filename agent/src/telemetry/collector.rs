@@ -32,6 +32,9 @@ const CHANNEL_DROPS: &str = "sonde_channel_drops";
 const CONN_TABLE_FULL: &str = "sonde_conn_table_full";
 const KERNEL_READ_FAILURES: &str = "sonde_kernel_read_failures";
 const RINGBUF_DECODE_ERRORS: &str = "sonde_ringbuf_decode_errors";
+const PROGRAM_MISSED_RUNS: &str = "sonde_program_missed_runs";
+const PROGRAM_RUNS: &str = "sonde_program_runs";
+const PROGRAM_RUN: &str = "sonde_program_run";
 const BUILD_INFO: &str = "sonde_build_info";
 const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory";
 const PROCESS_CPU: &str = "process_cpu";
@@ -101,6 +104,9 @@ impl Collector for AgentCollector {
         let kernel = self.read_kernel();
         encode_events(&mut encoder, &user, kernel.as_ref())?;
         encode_totals(&mut encoder, &user, kernel.as_ref())?;
+        if let Some(kernel) = &kernel {
+            encode_programs(&mut encoder, kernel)?;
+        }
         encode_process(&mut encoder)?;
         let mut build = encoder.encode_descriptor(
             BUILD_INFO,
@@ -205,6 +211,40 @@ fn encode_totals(
     )
 }
 
+/// The per-program families from the kernel's `bpf_prog_info`, one series per
+/// attached program, zeroes included.
+fn encode_programs(encoder: &mut DescriptorEncoder, kernel: &KernelCounters) -> fmt::Result {
+    counter_family(
+        encoder,
+        PROGRAM_MISSED_RUNS,
+        "Runs of a kernel program the kernel skipped because another BPF program was running on the CPU; each may have lost one event, counted nowhere else.",
+        kernel
+            .missed_runs
+            .iter()
+            .map(|&(program, value)| (program_labels(program), value)),
+    )?;
+    counter_family(
+        encoder,
+        PROGRAM_RUNS,
+        "Runs of a kernel program. Counted by the kernel only while sysctl kernel.bpf_stats_enabled=1, else stays 0.",
+        kernel
+            .runs
+            .iter()
+            .map(|&(program, value)| (program_labels(program), value)),
+    )?;
+    let mut family = encoder.encode_descriptor(
+        PROGRAM_RUN,
+        "Time spent running a kernel program in seconds. Counted by the kernel only while sysctl kernel.bpf_stats_enabled=1, else stays 0.",
+        Some(&Unit::Seconds),
+        MetricType::Counter,
+    )?;
+    for &(program, nanos) in &kernel.run_time_ns {
+        let seconds = nanos as f64 / 1e9;
+        ConstCounter::new(seconds).encode(family.encode_family(&program_labels(program))?)?;
+    }
+    Ok(())
+}
+
 /// The standard `process_*` families, left out if /proc/self is unreadable.
 fn encode_process(encoder: &mut DescriptorEncoder) -> fmt::Result {
     let stats = match process::sample() {
@@ -255,6 +295,11 @@ fn kind_labels(kind: EventKind) -> [(&'static str, Escaped<'static>); 2] {
         ("probe", Escaped(kind.probe())),
         ("event", Escaped(kind.name())),
     ]
+}
+
+/// The `program` label of a per-program series.
+fn program_labels(program: &'static str) -> [(&'static str, Escaped<'static>); 1] {
+    [("program", Escaped(program))]
 }
 
 /// Encodes one counter family with a series per label set.

@@ -44,10 +44,16 @@ pub use self::kernel_counters::{KernelCounterSource, KernelCounters};
 /// no trustworthy kind; they are counted in `sonde_ringbuf_decode_errors_total`
 /// and would show up as such a gap.
 ///
+/// Events a program never saw are outside the invariant: the kernel skips a
+/// program run when another BPF program is running on that CPU, and counts the
+/// skip only in the program's `recursion_misses`, exported per program as
+/// `sonde_program_missed_runs_total`.
+///
 /// Every pair of [`EventKind::ALL`] is exported from the start, at zero, so a
 /// missing series never hides a drop. If the kernel counters cannot be read,
 /// the kernel-derived series (`seen`, `dropped{reason="ringbuf_full"}`, the
-/// reserve/conn-table/read-failure totals) are left out of that scrape.
+/// reserve/conn-table/read-failure totals, the `sonde_program_*` families) are
+/// left out of that scrape.
 #[derive(Debug)]
 pub struct AgentMetrics {
     counters: Arc<UserCounters>,

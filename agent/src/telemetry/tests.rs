@@ -127,8 +127,71 @@ fn kernel_counters_are_read_at_scrape_time() {
     assert_eq!(value(&metrics.render(false).1, &series), Some(0.0));
     let mut kernel = KernelCounters::default();
     kernel.seen[EventKind::ProcessExit as usize] = 9;
+    kernel.missed_runs = vec![("sonde_proc_exit", 3)];
     *fake.0.lock().expect("test lock") = Ok(kernel);
-    assert_eq!(value(&metrics.render(false).1, &series), Some(9.0));
+    let body = metrics.render(false).1;
+    assert_eq!(value(&body, &series), Some(9.0));
+    assert_eq!(
+        value(
+            &body,
+            "sonde_program_missed_runs_total{program=\"sonde_proc_exit\"}"
+        ),
+        Some(3.0)
+    );
+}
+
+#[test]
+fn every_program_has_its_run_series_zeroes_included() {
+    let kernel = KernelCounters {
+        missed_runs: vec![("sonde_tcp_state", 4), ("sonde_proc_exit", 0)],
+        runs: vec![("sonde_tcp_state", 10), ("sonde_proc_exit", 0)],
+        run_time_ns: vec![("sonde_tcp_state", 1_500_000_000), ("sonde_proc_exit", 0)],
+        ..KernelCounters::default()
+    };
+    let (metrics, _) = metrics_with(Ok(kernel));
+    let (_, body) = metrics.render(false);
+    let series = |name: &str, program: &str| format!("{name}{{program=\"{program}\"}}");
+    for (program, missed, runs, seconds) in [
+        ("sonde_tcp_state", 4.0, 10.0, 1.5),
+        ("sonde_proc_exit", 0.0, 0.0, 0.0),
+    ] {
+        assert_eq!(
+            value(&body, &series("sonde_program_missed_runs_total", program)),
+            Some(missed),
+            "{body}"
+        );
+        assert_eq!(
+            value(&body, &series("sonde_program_runs_total", program)),
+            Some(runs),
+            "{body}"
+        );
+        assert_eq!(
+            value(&body, &series("sonde_program_run_seconds_total", program)),
+            Some(seconds),
+            "{body}"
+        );
+    }
+    assert!(
+        body.contains("# HELP sonde_program_missed_runs_total Runs of a kernel program the kernel skipped because another BPF program was running on the CPU"),
+        "{body}"
+    );
+    for name in [
+        "sonde_program_runs_total",
+        "sonde_program_run_seconds_total",
+    ] {
+        let help = body
+            .lines()
+            .find(|line| line.starts_with(&format!("# HELP {name} ")))
+            .unwrap_or_default();
+        assert!(help.contains("kernel.bpf_stats_enabled=1"), "{help}");
+        assert!(body.contains(&format!("# TYPE {name} counter\n")), "{body}");
+    }
+
+    let (_, openmetrics) = metrics.render(true);
+    assert!(
+        openmetrics.contains("# UNIT sonde_program_run_seconds seconds\n"),
+        "{openmetrics}"
+    );
 }
 
 #[test]
@@ -154,6 +217,7 @@ fn a_failing_source_still_renders_the_userspace_series() {
         "sonde_ringbuf_reserve_failures",
         "sonde_conn_table_full",
         "sonde_kernel_read_failures",
+        "sonde_program_",
     ] {
         assert!(!body.contains(absent), "{absent} should be absent:\n{body}");
     }

@@ -23,47 +23,11 @@ pub struct Filter {
     pub _pad: u32,
 }
 
-/// Field offsets of `sock:inet_sock_set_state`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SetStateFields {
-    pub skaddr: u32,
-    pub oldstate: u32,
-    pub newstate: u32,
-    pub sport: u32,
-    pub dport: u32,
-    pub family: u32,
-    pub protocol: u32,
-    pub saddr: u32,
-    pub daddr: u32,
-    pub saddr_v6: u32,
-    pub daddr_v6: u32,
-}
-
-/// Field offsets of `sock:sock_send_length` / `sock:sock_recv_length`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SockLengthFields {
-    pub sk: u32,
-    pub family: u32,
-    pub protocol: u32,
-    pub ret: u32,
-    pub flags: u32,
-}
-
-/// Field offsets of the other tracepoints the programs read.
+/// Field offsets of the tracepoints read as tracepoints (the TCP programs
+/// are raw tracepoints and read `struct sock` through [`KernelOffsets`]).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TracepointFields {
-    pub set_state: SetStateFields,
-    pub sock_length: SockLengthFields,
-    /// `skaddr` of `tcp:tcp_retransmit_skb`.
-    pub retransmit_skaddr: u32,
-    /// `skaddr` and `state` of `tcp:tcp_send_reset`.
-    pub send_reset_skaddr: u32,
-    pub send_reset_state: u32,
-    /// `skaddr` of `tcp:tcp_receive_reset`.
-    pub receive_reset_skaddr: u32,
     /// `ret` of `syscalls:sys_exit_accept4` (shared by every sys_exit_*).
     pub sys_exit_ret: u32,
     /// `filename` (a `__data_loc`) of `sched:sched_process_exec`.
@@ -87,6 +51,26 @@ pub struct KernelOffsets {
     pub file_private_data: u32,
     pub socket_sk: u32,
     pub sock_err: u32,
+    /// `sock.sk_protocol` (u16).
+    pub sock_protocol: u32,
+    /// `sock.__sk_common.skc_family` (u16).
+    pub sock_family: u32,
+    /// `sock.__sk_common.skc_state` (u8).
+    pub sock_state: u32,
+    /// `inet_sock.inet_sport`: local port, network order (u16). Not
+    /// `skc_num`, which is cleared when a closing socket is unhashed.
+    pub inet_sport: u32,
+    /// `sock.__sk_common.skc_dport`: remote port, network order (u16).
+    pub sock_dport: u32,
+    /// `sock.__sk_common.skc_rcv_saddr`: local IPv4 address.
+    pub sock_rcv_saddr: u32,
+    /// `sock.__sk_common.skc_daddr`: remote IPv4 address.
+    pub sock_daddr: u32,
+    /// `sock.__sk_common.skc_v6_rcv_saddr`: local IPv6 address.
+    pub sock_v6_rcv_saddr: u32,
+    /// `sock.__sk_common.skc_v6_daddr`: remote IPv6 address.
+    pub sock_v6_daddr: u32,
+    pub _pad: u32,
 }
 
 /// Everything the kernel programs are told at load time.

@@ -8,7 +8,7 @@ use crate::{config::conf, counters};
 pub struct ReadFailed;
 
 #[inline(always)]
-fn read<T>(base: u64, offset: u32) -> Result<T, ReadFailed> {
+pub fn read<T>(base: u64, offset: u32) -> Result<T, ReadFailed> {
     // Offsets may be 0 (fdtable.max_fds is a first member); bases may not.
     if base == 0 {
         counters::kernel_read_failed();

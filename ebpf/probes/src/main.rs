@@ -14,6 +14,8 @@ mod emit;
 mod kernel;
 mod maps;
 mod process;
+mod raw_args;
+mod sock;
 mod task;
 mod tcp_accept;
 mod tcp_bytes;

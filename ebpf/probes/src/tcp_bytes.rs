@@ -1,36 +1,38 @@
 //! Payload bytes and retransmits of tracked connections.
 //!
-//! `sock:sock_send_length` / `sock:sock_recv_length` fire in sock_sendmsg /
-//! sock_recvmsg for every socket read or write (read(2), send(2), ...) in the
-//! caller's context, with the `struct sock *`: one hash lookup for untracked
-//! sockets.
+//! The `sock_send_length` / `sock_recv_length` raw tracepoints (TP_PROTO: sk,
+//! ret, flags) fire in sock_sendmsg / sock_recvmsg for every socket read or
+//! write (read(2), send(2), ...) in the caller's context: one hash lookup for
+//! sockets we do not track. `CONNS` only holds TCP sockets, so no family or
+//! protocol check is needed.
 
-use aya_ebpf::{macros::tracepoint, programs::TracePointContext};
-use sonde_common::{AF_INET, AF_INET6};
+use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 
-use crate::{config::conf, maps::CONNS};
+use crate::{maps::CONNS, raw_args::arg};
 
-const IPPROTO_TCP: u16 = 6;
 const MSG_PEEK: i32 = 2;
 
-/// sock:sock_send_length
-#[tracepoint]
-pub fn sonde_sock_send(ctx: TracePointContext) -> u32 {
-    let _ = try_sock_length(&ctx, Direction::Sent);
+/// raw tracepoint sock_send_length
+#[raw_tracepoint(tracepoint = "sock_send_length")]
+pub fn sonde_sock_send(ctx: RawTracePointContext) -> i32 {
+    count_payload(&ctx, Direction::Sent);
     0
 }
 
-/// sock:sock_recv_length
-#[tracepoint]
-pub fn sonde_sock_recv(ctx: TracePointContext) -> u32 {
-    let _ = try_sock_length(&ctx, Direction::Received);
+/// raw tracepoint sock_recv_length
+#[raw_tracepoint(tracepoint = "sock_recv_length")]
+pub fn sonde_sock_recv(ctx: RawTracePointContext) -> i32 {
+    count_payload(&ctx, Direction::Received);
     0
 }
 
-/// tcp:tcp_retransmit_skb
-#[tracepoint]
-pub fn sonde_tcp_retrans(ctx: TracePointContext) -> u32 {
-    let _ = try_retransmit(&ctx);
+/// raw tracepoint tcp_retransmit_skb (TP_PROTO: sk, skb, ...)
+#[raw_tracepoint(tracepoint = "tcp_retransmit_skb")]
+pub fn sonde_tcp_retrans(ctx: RawTracePointContext) -> i32 {
+    if let Some(conn) = CONNS.get_ptr_mut(&arg(&ctx, 0)) {
+        // SAFETY: map value pointer valid for this program run.
+        add(unsafe { &raw mut (*conn).retransmits }, 1);
+    }
     0
 }
 
@@ -38,12 +40,6 @@ pub fn sonde_tcp_retrans(ctx: TracePointContext) -> u32 {
 enum Direction {
     Sent,
     Received,
-}
-
-#[inline(always)]
-fn field<T>(ctx: &TracePointContext, offset: u32) -> Result<T, i64> {
-    // SAFETY: bpf_probe_read within the tracepoint record.
-    unsafe { ctx.read_at::<T>(offset as usize) }
 }
 
 /// Adds to a map value's counter. Not atomic (the BPF target has no
@@ -55,28 +51,17 @@ fn add(counter: *mut u64, value: u64) {
     unsafe { *counter += value };
 }
 
-fn try_sock_length(ctx: &TracePointContext, direction: Direction) -> Result<(), i64> {
-    let family: u16 = field(ctx, conf!(fields.sock_length.family))?;
-    if family != AF_INET && family != AF_INET6 {
-        return Ok(());
-    }
-    let protocol: u16 = field(ctx, conf!(fields.sock_length.protocol))?;
-    if protocol != IPPROTO_TCP {
-        return Ok(());
-    }
-    let length: i32 = field(ctx, conf!(fields.sock_length.ret))?;
+#[inline(always)]
+fn count_payload(ctx: &RawTracePointContext, direction: Direction) {
+    let length = arg(ctx, 1) as i32;
     if length <= 0 {
-        return Ok(());
+        return;
     }
-    if direction == Direction::Received {
-        let flags: i32 = field(ctx, conf!(fields.sock_length.flags))?;
-        if flags & MSG_PEEK != 0 {
-            return Ok(());
-        }
+    if direction == Direction::Received && (arg(ctx, 2) as i32) & MSG_PEEK != 0 {
+        return;
     }
-    let sk: u64 = field(ctx, conf!(fields.sock_length.sk))?;
-    let Some(conn) = CONNS.get_ptr_mut(&sk) else {
-        return Ok(());
+    let Some(conn) = CONNS.get_ptr_mut(&arg(ctx, 0)) else {
+        return;
     };
     // SAFETY: map value pointer valid for this program run.
     let counter = unsafe {
@@ -86,14 +71,4 @@ fn try_sock_length(ctx: &TracePointContext, direction: Direction) -> Result<(), 
         }
     };
     add(counter, length as u64);
-    Ok(())
-}
-
-fn try_retransmit(ctx: &TracePointContext) -> Result<(), i64> {
-    let sk: u64 = field(ctx, conf!(fields.retransmit_skaddr))?;
-    if let Some(conn) = CONNS.get_ptr_mut(&sk) {
-        // SAFETY: map value pointer valid for this program run.
-        add(unsafe { &raw mut (*conn).retransmits }, 1);
-    }
-    Ok(())
 }

@@ -1,43 +1,99 @@
-//! Resets on tracked connections.
+//! Resets on tracked connections, from the `tcp_send_reset` and
+//! `tcp_receive_reset` raw tracepoints (the socket is the first argument).
+//!
+//! An abortive close (SO_LINGER 0, unread data) moves the socket to CLOSE
+//! *before* sending the reset, when the connection has already left `CONNS`:
+//! the closing program keeps it a little longer in `JUST_CLOSED` for the reset
+//! that follows. (Not a per-CPU slot: sending that reset over loopback can
+//! close the peer's socket on the same CPU before the reset is traced.)
 
-use aya_ebpf::{macros::tracepoint, programs::TracePointContext};
-use sonde_common::{EventKind, CONN_OWNED};
+use aya_ebpf::{
+    macros::{map, raw_tracepoint},
+    maps::LruHashMap,
+    programs::RawTracePointContext,
+};
+use sonde_common::{ConnInfo, EventKind, CONN_OWNED};
 
-use crate::{config::conf, emit, maps::CONNS};
+use crate::{emit, maps::CONNS, raw_args::arg, sock};
 
-/// tcp:tcp_send_reset
-#[tracepoint]
-pub fn sonde_rst_sent(ctx: TracePointContext) -> u32 {
-    // SAFETY: bpf_probe_read within the tracepoint record.
-    let read = |offset: u32| unsafe { ctx.read_at::<u64>(offset as usize) };
-    let state = read(conf!(fields.send_reset_state)).map(|v| v as u32).unwrap_or(0);
-    if let Ok(sk) = read(conf!(fields.send_reset_skaddr)) {
-        report(EventKind::TcpResetSent, sk, state);
-    }
-    0
+/// A reset sent this long after the close belongs to another moment.
+const RESET_AFTER_CLOSE_NS: u64 = 1_000_000;
+
+/// A connection just closed, when a reset may follow.
+#[repr(C)]
+pub struct ClosedConn {
+    closed_ns: u64,
+    conn: ConnInfo,
 }
 
-/// tcp:tcp_receive_reset
-#[tracepoint]
-pub fn sonde_rst_recv(ctx: TracePointContext) -> u32 {
-    // SAFETY: bpf_probe_read within the tracepoint record.
-    if let Ok(sk) = unsafe { ctx.read_at::<u64>(conf!(fields.receive_reset_skaddr) as usize) } {
-        report(EventKind::TcpResetReceived, sk, 0);
-    }
-    0
-}
+/// Recently closed connections by `struct sock *`; the LRU forgets the ones
+/// no reset followed.
+#[map]
+static JUST_CLOSED: LruHashMap<u64, ClosedConn> = LruHashMap::with_max_entries(4096, 0);
 
+/// Keeps `conn` for a reset that may follow its close.
 #[inline(always)]
-fn report(kind: EventKind, sk: u64, state: u32) {
+pub fn remember_closed(sk: u64, conn: &ConnInfo) {
+    let closed = ClosedConn {
+        closed_ns: emit::now(),
+        conn: *conn,
+    };
+    let _ = JUST_CLOSED.insert(&sk, &closed, 0);
+}
+
+/// raw tracepoint tcp_send_reset
+#[raw_tracepoint(tracepoint = "tcp_send_reset")]
+pub fn sonde_rst_sent(ctx: RawTracePointContext) -> i32 {
+    let sk = arg(&ctx, 0);
     if sk == 0 {
-        return; // a reset answering a packet no socket wanted
+        return 0; // a reset answering a packet no socket wanted
     }
-    let Some(conn) = CONNS.get_ptr(&sk) else {
-        return;
+    let state = sock::state(sk);
+    if !report_tracked(EventKind::TcpResetSent, sk, state) {
+        report_just_closed(sk, state);
+    }
+    0
+}
+
+/// raw tracepoint tcp_receive_reset
+#[raw_tracepoint(tracepoint = "tcp_receive_reset")]
+pub fn sonde_rst_recv(ctx: RawTracePointContext) -> i32 {
+    let sk = arg(&ctx, 0);
+    if sk != 0 {
+        report_tracked(EventKind::TcpResetReceived, sk, sock::state(sk));
+    }
+    0
+}
+
+/// Reports a reset on a connection still in `CONNS`; false when it is not.
+#[inline(always)]
+fn report_tracked(kind: EventKind, sk: u64, state: u32) -> bool {
+    let Some(conn) = CONNS.get_ptr_mut(&sk) else {
+        return false;
     };
     // SAFETY: map value pointer valid for this program run.
-    let conn = unsafe { &*conn };
+    let conn = unsafe { &mut *conn };
+    if conn.endpoints.family == 0 {
+        // Reset during connect(): the endpoints were not read yet.
+        if let Ok(ends) = sock::endpoints(sk) {
+            conn.endpoints = ends;
+        }
+    }
     if conn.flags & CONN_OWNED != 0 {
         emit::tcp_event(kind, conn, 0, state);
     }
+    true
+}
+
+#[inline(always)]
+fn report_just_closed(sk: u64, state: u32) {
+    let Some(closed) = JUST_CLOSED.get_ptr(&sk) else {
+        return;
+    };
+    // SAFETY: map value pointer valid for this program run.
+    let closed = unsafe { &*closed };
+    if emit::now().saturating_sub(closed.closed_ns) <= RESET_AFTER_CLOSE_NS {
+        emit::tcp_event(EventKind::TcpResetSent, &closed.conn, 0, state);
+    }
+    let _ = JUST_CLOSED.remove(&sk); // one reset per close
 }

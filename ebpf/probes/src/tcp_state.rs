@@ -1,73 +1,54 @@
-//! TCP connection lifecycle from `sock:inet_sock_set_state`.
+//! TCP connection lifecycle from the `inet_sock_set_state` raw tracepoint
+//! (TP_PROTO: sk, oldstate, newstate).
 //!
 //! connect(): CLOSE→SYN_SENT runs in the caller's context (owner recorded),
 //! SYN_SENT→ESTABLISHED completes it, SYN_SENT→CLOSE fails it. A passive open
 //! ends with SYN_RECV→ESTABLISHED in softirq context, so the owner is only
 //! learned at accept() (see tcp_accept.rs). Any →CLOSE ends a connection.
+//!
+//! A raw tracepoint, not a tracepoint: a tracepoint program is skipped when
+//! any other tracing program runs on the CPU (a softirq landing inside our
+//! own sock_sendmsg program, say), which would lose state changes.
 
-use aya_ebpf::{macros::tracepoint, programs::TracePointContext};
-use sonde_common::{
-    ConnInfo, Endpoints, EventKind, TaskInfo, AF_INET, AF_INET6, CONN_OWNED, ROLE_CLIENT,
-    ROLE_SERVER,
+use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
+use sonde_common::{ConnInfo, EventKind, TaskInfo, CONN_OWNED, ROLE_CLIENT, ROLE_SERVER};
+
+use crate::{
+    counters, emit, kernel,
+    kernel::ReadFailed,
+    maps::CONNS,
+    raw_args::arg,
+    sock::{self, IPPROTO_TCP},
+    tcp_reset, task,
 };
 
-use crate::{config::conf, counters, emit, kernel, maps::CONNS, task};
-
-const IPPROTO_TCP: u16 = 6;
-const TCP_ESTABLISHED: i32 = 1;
+pub const TCP_ESTABLISHED: i32 = 1;
 const TCP_SYN_SENT: i32 = 2;
 const TCP_SYN_RECV: i32 = 3;
-const TCP_CLOSE: i32 = 7;
+const TCP_FIN_WAIT1: i32 = 4;
+const TCP_FIN_WAIT2: i32 = 5;
+pub const TCP_CLOSE: i32 = 7;
+const TCP_CLOSE_WAIT: i32 = 8;
 
-/// sock:inet_sock_set_state
-#[tracepoint]
-pub fn sonde_tcp_state(ctx: TracePointContext) -> u32 {
+/// raw tracepoint inet_sock_set_state
+#[raw_tracepoint(tracepoint = "inet_sock_set_state")]
+pub fn sonde_tcp_state(ctx: RawTracePointContext) -> i32 {
     let _ = try_tcp_state(&ctx);
     0
 }
 
-#[inline(always)]
-fn field<T>(ctx: &TracePointContext, offset: u32) -> Result<T, i64> {
-    // SAFETY: bpf_probe_read within the tracepoint record.
-    unsafe { ctx.read_at::<T>(offset as usize) }
-}
-
-fn try_tcp_state(ctx: &TracePointContext) -> Result<(), i64> {
-    let protocol: u16 = field(ctx, conf!(fields.set_state.protocol))?;
-    if protocol != IPPROTO_TCP {
-        return Ok(());
-    }
-    let sk: u64 = field(ctx, conf!(fields.set_state.skaddr))?;
-    let old: i32 = field(ctx, conf!(fields.set_state.oldstate))?;
-    let new: i32 = field(ctx, conf!(fields.set_state.newstate))?;
+fn try_tcp_state(ctx: &RawTracePointContext) -> Result<(), ReadFailed> {
+    let sk = arg(ctx, 0);
+    let old = arg(ctx, 1) as i32;
+    let new = arg(ctx, 2) as i32;
     match (old, new) {
         (TCP_CLOSE, TCP_SYN_SENT) => on_connect_start(sk),
-        (TCP_SYN_SENT, TCP_ESTABLISHED) => on_connect_done(ctx, sk),
-        (TCP_SYN_SENT, TCP_CLOSE) => on_connect_failed(ctx, sk),
-        (TCP_SYN_RECV, TCP_ESTABLISHED) => on_passive_open(ctx, sk),
-        (_, TCP_CLOSE) => on_close(sk),
+        (TCP_SYN_SENT, TCP_ESTABLISHED) => on_connect_done(sk),
+        (TCP_SYN_SENT, TCP_CLOSE) => on_connect_failed(sk),
+        (TCP_SYN_RECV, TCP_ESTABLISHED) => on_passive_open(sk),
+        (_, TCP_CLOSE) => on_close(sk, old),
         _ => Ok(()),
     }
-}
-
-fn endpoints(ctx: &TracePointContext) -> Result<Endpoints, i64> {
-    let family: u16 = field(ctx, conf!(fields.set_state.family))?;
-    let mut ends = Endpoints {
-        family,
-        local_port: field(ctx, conf!(fields.set_state.sport))?,
-        remote_port: field(ctx, conf!(fields.set_state.dport))?,
-        ..Endpoints::default()
-    };
-    if family == AF_INET {
-        let local: [u8; 4] = field(ctx, conf!(fields.set_state.saddr))?;
-        let remote: [u8; 4] = field(ctx, conf!(fields.set_state.daddr))?;
-        ends.local_addr[..4].copy_from_slice(&local);
-        ends.remote_addr[..4].copy_from_slice(&remote);
-    } else if family == AF_INET6 {
-        ends.local_addr = field(ctx, conf!(fields.set_state.saddr_v6))?;
-        ends.remote_addr = field(ctx, conf!(fields.set_state.daddr_v6))?;
-    }
-    Ok(ends)
 }
 
 fn track(sk: u64, conn: &ConnInfo) {
@@ -76,9 +57,9 @@ fn track(sk: u64, conn: &ConnInfo) {
     }
 }
 
-fn on_connect_start(sk: u64) -> Result<(), i64> {
+fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
     let owner = task::current();
-    if !task::is_observed(&owner) {
+    if !task::is_observed(&owner) || sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
     track(
@@ -94,11 +75,11 @@ fn on_connect_start(sk: u64) -> Result<(), i64> {
     Ok(())
 }
 
-fn on_connect_done(ctx: &TracePointContext, sk: u64) -> Result<(), i64> {
+fn on_connect_done(sk: u64) -> Result<(), ReadFailed> {
     let Some(conn) = CONNS.get_ptr_mut(&sk) else {
         return Ok(());
     };
-    let ends = endpoints(ctx)?;
+    let ends = sock::endpoints(sk)?;
     // SAFETY: map value pointer valid for this program run.
     let conn = unsafe { &mut *conn };
     conn.endpoints = ends;
@@ -106,11 +87,11 @@ fn on_connect_done(ctx: &TracePointContext, sk: u64) -> Result<(), i64> {
     Ok(())
 }
 
-fn on_connect_failed(ctx: &TracePointContext, sk: u64) -> Result<(), i64> {
+fn on_connect_failed(sk: u64) -> Result<(), ReadFailed> {
     let Some(conn) = CONNS.get_ptr_mut(&sk) else {
         return Ok(());
     };
-    let ends = endpoints(ctx)?;
+    let ends = sock::endpoints(sk)?;
     // SAFETY: map value pointer valid for this program run.
     let conn = unsafe { &mut *conn };
     conn.endpoints = ends;
@@ -119,12 +100,15 @@ fn on_connect_failed(ctx: &TracePointContext, sk: u64) -> Result<(), i64> {
     Ok(())
 }
 
-fn on_passive_open(ctx: &TracePointContext, sk: u64) -> Result<(), i64> {
+fn on_passive_open(sk: u64) -> Result<(), ReadFailed> {
+    if sock::protocol(sk)? != IPPROTO_TCP {
+        return Ok(());
+    }
     track(
         sk,
         &ConnInfo {
             owner: TaskInfo::default(),
-            endpoints: endpoints(ctx)?,
+            endpoints: sock::endpoints(sk)?,
             role: ROLE_SERVER,
             start_ns: emit::now(),
             ..ConnInfo::default()
@@ -133,7 +117,16 @@ fn on_passive_open(ctx: &TracePointContext, sk: u64) -> Result<(), i64> {
     Ok(())
 }
 
-fn on_close(sk: u64) -> Result<(), i64> {
+/// States from which closing sends a reset right after the change to CLOSE
+/// (tcp_need_reset, plus data left unread at close).
+fn may_reset_after_close(old: i32) -> bool {
+    matches!(
+        old,
+        TCP_ESTABLISHED | TCP_CLOSE_WAIT | TCP_FIN_WAIT1 | TCP_FIN_WAIT2 | TCP_SYN_RECV
+    )
+}
+
+fn on_close(sk: u64, old: i32) -> Result<(), ReadFailed> {
     let Some(conn) = CONNS.get_ptr(&sk) else {
         return Ok(());
     };
@@ -141,6 +134,9 @@ fn on_close(sk: u64) -> Result<(), i64> {
     let conn = unsafe { &*conn };
     if conn.flags & CONN_OWNED != 0 {
         emit::tcp_event(EventKind::TcpClose, conn, 0, 0);
+        if may_reset_after_close(old) {
+            tcp_reset::remember_closed(sk, conn);
+        }
     }
     let _ = CONNS.remove(&sk);
     Ok(())

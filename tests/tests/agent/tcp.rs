@@ -240,6 +240,10 @@ fn refused_connect_is_reported_with_its_errno() {
     assert_only_workload_reported(&agent);
 }
 
+/// The server closes with SO_LINGER 0: the kernel moves its socket to CLOSE and
+/// only then sends the RST, which must still be reported as `tcp.reset_sent`;
+/// the client's `tcp.reset_received` carries the state it was in. Both carry
+/// `sonde.tcp.state`.
 #[test]
 fn resets_are_reported_on_both_sides() {
     let agent = Agent::start(&["--comm", WORKLOAD_COMM]);
