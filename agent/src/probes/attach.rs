@@ -35,12 +35,16 @@ impl std::fmt::Display for Hook {
 pub struct Attachment {
     pub program: &'static str,
     pub hook: Hook,
+    /// What is lost when the hook does not exist on this kernel; `None` when
+    /// `sonde run` cannot work without it.
+    pub optional: Option<&'static str>,
 }
 
 const fn raw(program: &'static str, name: &'static str) -> Attachment {
     Attachment {
         program,
         hook: Hook::RawTracepoint { name },
+        optional: None,
     }
 }
 
@@ -52,14 +56,25 @@ const fn tracepoint(
     Attachment {
         program,
         hook: Hook::Tracepoint { category, name },
+        optional: None,
     }
 }
+
+const fn or_without(attachment: Attachment, lost: &'static str) -> Attachment {
+    Attachment {
+        optional: Some(lost),
+        ..attachment
+    }
+}
+
+/// What kernels before 6.3 (no sock_*_length tracepoints) go without.
+const NO_BYTE_COUNTS: &str = "connections report 0 bytes sent and received";
 
 /// Every program `sonde run` attaches.
 pub const TRACEPOINTS: &[Attachment] = &[
     raw("sonde_tcp_state", "inet_sock_set_state"),
-    raw("sonde_sock_send", "sock_send_length"),
-    raw("sonde_sock_recv", "sock_recv_length"),
+    or_without(raw("sonde_sock_send", "sock_send_length"), NO_BYTE_COUNTS),
+    or_without(raw("sonde_sock_recv", "sock_recv_length"), NO_BYTE_COUNTS),
     raw("sonde_tcp_retrans", "tcp_retransmit_skb"),
     raw("sonde_rst_sent", "tcp_send_reset"),
     raw("sonde_rst_recv", "tcp_receive_reset"),
@@ -90,15 +105,26 @@ fn attach_one(ebpf: &mut Ebpf, attachment: &Attachment) -> Result<(), AttachErro
     Ok(())
 }
 
-/// Loads and attaches every program of [`TRACEPOINTS`]. The links live as
-/// long as `ebpf`: dropping it detaches them all.
-pub fn attach_all(ebpf: &mut Ebpf) -> Result<(), ProbeError> {
+/// Loads and attaches every program of [`TRACEPOINTS`] this kernel has a
+/// hook for, and returns their names. The links live as long as `ebpf`:
+/// dropping it detaches them all.
+pub fn attach_all(ebpf: &mut Ebpf) -> Result<Vec<&'static str>, ProbeError> {
+    let mut attached = Vec::with_capacity(TRACEPOINTS.len());
     for attachment in TRACEPOINTS {
-        attach_one(ebpf, attachment).map_err(|source| ProbeError::Attach {
-            program: attachment.program,
-            hook: attachment.hook.to_string(),
-            source,
-        })?;
+        match (attach_one(ebpf, attachment), attachment.optional) {
+            (Ok(()), _) => attached.push(attachment.program),
+            (Err(error), Some(lost)) => tracing::warn!(
+                "{} is not available on this kernel ({error}); {lost}",
+                attachment.hook
+            ),
+            (Err(source), None) => {
+                return Err(ProbeError::Attach {
+                    program: attachment.program,
+                    hook: attachment.hook.to_string(),
+                    source,
+                })
+            }
+        }
     }
-    Ok(())
+    Ok(attached)
 }

@@ -74,10 +74,9 @@ pub fn load(settings: &ProbeSettings) -> Result<Probes, ProbeError> {
         .set_global("CONFIG", &config, true)
         .set_max_entries("EVENTS", settings.ring_buffer_bytes)
         .load(object)?;
-    attach::attach_all(&mut ebpf)?;
-    let programs = attach::TRACEPOINTS
-        .iter()
-        .map(|a| program_fd(&ebpf, a.program).map(|fd| (a.program, fd)))
+    let programs = attach::attach_all(&mut ebpf)?
+        .into_iter()
+        .map(|program| program_fd(&ebpf, program).map(|fd| (program, fd)))
         .collect::<Result<Vec<_>, _>>()?;
     release_startup_memory();
 

@@ -11,7 +11,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use sonde_common::TracepointFields;
+use sonde_common::{TracepointFields, FIELD_ABSENT};
 
 /// Where sonde mounts tracefs when nothing else has.
 pub const TRACEFS_MOUNT_POINT: &str = "/sys/kernel/tracing";
@@ -348,7 +348,8 @@ fn fields_from(
     Ok(TracepointFields {
         sys_exit_ret: exit_accept4.offset("ret")?,
         exec_filename: exec.data_loc_offset("filename")?,
-        exit_group_dead: exit.offset("group_dead")?,
+        // Older kernels lack it; the programs then use the leader's exit.
+        exit_group_dead: exit.offset("group_dead").unwrap_or(FIELD_ABSENT),
         _pad: 0,
     })
 }
@@ -466,16 +467,29 @@ mod tests {
 
         let err = fields_from(|c, n| {
             let mut format = recorded(c, n)?;
-            if n == "sched_process_exit" {
-                format.fields.retain(|f| f.name != "group_dead");
+            if n == "sys_exit_accept4" {
+                format.fields.retain(|f| f.name != "ret");
             }
             Ok(format)
         })
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "tracepoint sched/sched_process_exit has no field `group_dead`"
+            "tracepoint syscalls/sys_exit_accept4 has no field `ret`"
         );
+    }
+
+    #[test]
+    fn group_dead_is_optional() {
+        let fields = fields_from(|c, n| {
+            let mut format = recorded(c, n)?;
+            if n == "sched_process_exit" {
+                format.fields.retain(|f| f.name != "group_dead");
+            }
+            Ok(format)
+        })
+        .unwrap();
+        assert_eq!(fields.exit_group_dead, FIELD_ABSENT);
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub struct Filter {
     pub _pad: u32,
 }
 
+/// Offset of a tracepoint field this kernel does not have.
+pub const FIELD_ABSENT: u32 = u32::MAX;
+
 /// Field offsets of the tracepoints read as tracepoints (the TCP programs
 /// are raw tracepoints and read `struct sock` through [`KernelOffsets`]).
 #[repr(C)]
@@ -32,7 +35,8 @@ pub struct TracepointFields {
     pub sys_exit_ret: u32,
     /// `filename` (a `__data_loc`) of `sched:sched_process_exec`.
     pub exec_filename: u32,
-    /// `group_dead` of `sched:sched_process_exit`.
+    /// `group_dead` of `sched:sched_process_exit` (kernels ≥ 6.16), or
+    /// [`FIELD_ABSENT`]: then a process's exit is its leader thread's.
     pub exit_group_dead: u32,
     pub _pad: u32,
 }

@@ -4,7 +4,7 @@ use aya_ebpf::{
     helpers::bpf_probe_read_kernel_str_bytes, macros::tracepoint, programs::TracePointContext,
     EbpfContext,
 };
-use sonde_common::{EventKind, ProcessEvent};
+use sonde_common::{EventKind, ProcessEvent, FIELD_ABSENT};
 
 use crate::{config::conf, counters, emit, kernel, maps::EVENTS, task};
 
@@ -36,13 +36,19 @@ fn try_exec(ctx: &TracePointContext) -> Result<(), i64> {
 }
 
 fn try_exit(ctx: &TracePointContext) -> Result<(), i64> {
-    // Once per process: when its last thread exits.
-    // SAFETY: bpf_probe_read within the tracepoint record.
-    let group_dead: u8 = unsafe { ctx.read_at(conf!(fields.exit_group_dead) as usize)? };
-    if group_dead == 0 {
+    // Once per process: when its last thread exits, or (kernels without
+    // group_dead) when its leader does.
+    let current = task::current();
+    let group_dead_offset = conf!(fields.exit_group_dead);
+    let process_ends = if group_dead_offset == FIELD_ABSENT {
+        current.tid == current.tgid
+    } else {
+        // SAFETY: bpf_probe_read within the tracepoint record.
+        unsafe { ctx.read_at::<u8>(group_dead_offset as usize)? != 0 }
+    };
+    if !process_ends {
         return Ok(());
     }
-    let current = task::current();
     if !task::is_observed(&current) {
         return Ok(());
     }
