@@ -1,16 +1,19 @@
 //! `sonde check`: what this kernel and this process allow, and whether
 //! `sonde run` can work here. Exit code 0 when it can, 1 when it cannot.
 
+mod hooks;
 mod kernel;
 mod program_types;
 mod report;
 
 use std::{io::Write as _, path::Path, process::ExitCode};
 
+use sonde_common::{Filter, KernelOffsets, ProbeConfig, TracepointFields};
+
 use crate::{
     cli::CheckArgs,
     privileges::Capabilities,
-    probes::{kernel_offsets, object, tracefs},
+    probes::{attach::TRACEPOINTS, kernel_offsets, object, tracefs},
 };
 
 use self::report::{Availability, CapabilityReport, KernelReport, Report};
@@ -42,7 +45,9 @@ fn check() -> Report {
     let caps = Capabilities::current();
     let object = object::probes_object().map_err(|e| e.to_string());
     let probes = program_types::try_program_types(object.clone());
-    let offsets = offsets(&facts);
+    let (offsets, resolved) = offsets(&facts);
+    let hooks = hooks::try_hooks(object.clone(), &run_config(resolved), TRACEPOINTS);
+    let hook_findings = hooks::findings(&hooks);
 
     let mut problems = Vec::new();
     let (effective, missing) = match &caps {
@@ -99,6 +104,11 @@ fn check() -> Report {
             offsets.detail
         ));
     }
+    // A load failure common to both objects is reported once, above.
+    if let (Err(load), Ok(())) = (&hooks.object, &probes.object) {
+        problems.push(format!("{load}: {}", privileges_hint(&missing)));
+    }
+    problems.extend(hook_findings.problems);
 
     let (tracefs, tracefs_detail) = match facts.tracefs {
         Ok(t) => (
@@ -124,10 +134,12 @@ fn check() -> Report {
         },
         capabilities: CapabilityReport { effective, missing },
         program_types: probes.program_types,
+        hooks: hooks.hooks,
         ring_buffer: probes.ring_buffer,
         offsets,
         can_run: problems.is_empty(),
         problems,
+        warnings: hook_findings.warnings,
     }
 }
 
@@ -140,26 +152,58 @@ fn privileges_hint(missing: &[String]) -> &'static str {
     }
 }
 
-/// Whether the offsets `sonde run` hands the programs resolve here.
-fn offsets(facts: &kernel::KernelFacts) -> Availability {
+/// The configuration `sonde run` loads the programs with when given no
+/// filter: the verifier sees it as constants, so the hooks are tried with it.
+/// Offsets that do not resolve stay zero (a problem reported on its own).
+fn run_config(resolved: Option<(TracepointFields, KernelOffsets)>) -> ProbeConfig {
+    let filter = Filter {
+        agent_tgid: std::process::id(),
+        ..Filter::default()
+    };
+    match resolved {
+        Some((fields, kernel)) => ProbeConfig {
+            filter,
+            fields,
+            kernel,
+        },
+        None => ProbeConfig {
+            filter,
+            ..ProbeConfig::zeroed()
+        },
+    }
+}
+
+/// Whether the offsets `sonde run` hands the programs resolve here, and
+/// their values when they do.
+fn offsets(
+    facts: &kernel::KernelFacts,
+) -> (Availability, Option<(TracepointFields, KernelOffsets)>) {
     let tracefs = match &facts.tracefs {
         Ok(t) => t.path.clone(),
-        Err(_) => return Availability::no("tracefs is not available".to_owned()),
+        Err(_) => {
+            return (
+                Availability::no("tracefs is not available".to_owned()),
+                None,
+            )
+        }
     };
     let btf = Path::new(kernel_offsets::VMLINUX_BTF);
     match (
         tracefs::tracepoint_fields(&tracefs),
         kernel_offsets::kernel_offsets(btf),
     ) {
-        (Ok(_), Ok(k)) => Availability::yes(format!(
-            "tracepoint fields from {}/events, kernel struct offsets from {} \
-             (e.g. task_struct.tgid at {}, sock.sk_err at {})",
-            tracefs.display(),
-            btf.display(),
-            k.task_tgid,
-            k.sock_err
-        )),
-        (Err(e), _) => Availability::no(e.to_string()),
-        (_, Err(e)) => Availability::no(e.to_string()),
+        (Ok(fields), Ok(k)) => (
+            Availability::yes(format!(
+                "tracepoint fields from {}/events, kernel struct offsets from {} \
+                 (e.g. task_struct.tgid at {}, sock.sk_err at {})",
+                tracefs.display(),
+                btf.display(),
+                k.task_tgid,
+                k.sock_err
+            )),
+            Some((fields, k)),
+        ),
+        (Err(e), _) => (Availability::no(e.to_string()), None),
+        (_, Err(e)) => (Availability::no(e.to_string()), None),
     }
 }

@@ -200,7 +200,7 @@ fn fentry(ebpf: &mut Ebpf) -> anyhow::Result<String> {
 
 /// An error and its causes, `: `-separated, skipping causes whose text the
 /// error already shows (aya errors often print their source themselves).
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -214,7 +214,7 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Collapses whitespace (verifier logs are multi-line) and bounds the length.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     let mut line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.len() > MAX_DETAIL {
         let mut end = MAX_DETAIL;

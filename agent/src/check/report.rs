@@ -11,10 +11,14 @@ pub struct Report {
     pub kernel: KernelReport,
     pub capabilities: CapabilityReport,
     pub program_types: Vec<ProgramType>,
+    pub hooks: Vec<HookReport>,
     pub ring_buffer: Availability,
     pub offsets: Availability,
     pub can_run: bool,
     pub problems: Vec<String>,
+    /// What `sonde run` goes without here; it still runs.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +48,28 @@ pub struct ProgramType {
     pub name: &'static str,
     pub available: bool,
     pub detail: String,
+}
+
+/// A hook `sonde run` attaches a program to, tried for real.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HookReport {
+    pub program: &'static str,
+    /// As `sonde run` names it, e.g. `raw tracepoint inet_sock_set_state`.
+    pub hook: String,
+    pub available: bool,
+    /// What `sonde run` goes without when the hook is not available, `None`
+    /// when it cannot run without it. Serialized as `"required": bool`.
+    #[serde(rename = "required", serialize_with = "serialize_required")]
+    pub without: Option<&'static str>,
+    /// "attached", or why not (the error and its causes).
+    pub detail: String,
+}
+
+fn serialize_required<S: serde::Serializer>(
+    without: &Option<&'static str>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bool(without.is_none())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -159,16 +185,27 @@ pub fn to_text(report: &Report) -> String {
         yes_no(report.offsets.available),
         &report.offsets.detail,
     );
+    hooks(&mut out, &report.hooks);
 
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     for problem in &report.problems {
         let _ = writeln!(out, "problem: {problem}");
     }
-    match report.problems.as_slice() {
-        [] => out.push_str("verdict: sonde can run here\n"),
-        [only] => {
+    match (report.problems.as_slice(), report.warnings.len()) {
+        ([], 0) => out.push_str("verdict: sonde can run here\n"),
+        ([], 1) => out.push_str("verdict: sonde can run here (see the warning above)\n"),
+        ([], warnings) => {
+            let _ = writeln!(
+                out,
+                "verdict: sonde can run here (see the {warnings} warnings above)"
+            );
+        }
+        ([only], _) => {
             let _ = writeln!(out, "verdict: sonde cannot run here: {only}");
         }
-        [first, rest @ ..] => {
+        ([first, rest @ ..], _) => {
             let _ = writeln!(
                 out,
                 "verdict: sonde cannot run here: {first} (and {} more problems above)",
@@ -179,12 +216,33 @@ pub fn to_text(report: &Report) -> String {
     out
 }
 
+/// The `hooks` section: its name column is as wide as the longest hook.
+fn hooks(out: &mut String, hooks: &[HookReport]) {
+    section(out, "hooks");
+    let width = hooks
+        .iter()
+        .map(|h| h.hook.len())
+        .fold(NAME_WIDTH, usize::max);
+    for h in hooks {
+        let detail = match (h.available, h.without) {
+            (true, _) => h.program.to_owned(),
+            (false, None) => format!("{}: {}", h.program, h.detail),
+            (false, Some(lost)) => format!("{}: {}; without it: {lost}", h.program, h.detail),
+        };
+        row_of_width(out, width, &h.hook, yes_no(h.available), &detail);
+    }
+}
+
 fn section(out: &mut String, title: &str) {
     let _ = writeln!(out, "{title}");
 }
 
 fn row(out: &mut String, name: &str, status: &str, detail: &str) {
-    let line = format!("  {name:<NAME_WIDTH$} {status:<3}  {detail}");
+    row_of_width(out, NAME_WIDTH, name, status, detail);
+}
+
+fn row_of_width(out: &mut String, width: usize, name: &str, status: &str, detail: &str) {
+    let line = format!("  {name:<width$} {status:<3}  {detail}");
     let _ = writeln!(out, "{}", line.trim_end());
 }
 
@@ -250,6 +308,31 @@ mod tests {
                     detail: "attached".to_owned(),
                 })
                 .collect(),
+            hooks: vec![
+                HookReport {
+                    program: "sonde_tcp_state",
+                    hook: "raw tracepoint inet_sock_set_state".to_owned(),
+                    available: true,
+                    without: None,
+                    detail: "attached".to_owned(),
+                },
+                HookReport {
+                    program: "sonde_sock_send",
+                    hook: "raw tracepoint sock_send_length".to_owned(),
+                    available: false,
+                    without: Some("connections report 0 bytes"),
+                    detail: "`bpf_raw_tracepoint_open` failed".to_owned(),
+                },
+                HookReport {
+                    program: "sonde_accept4",
+                    hook: "tracepoint syscalls:sys_exit_accept4".to_owned(),
+                    available: false,
+                    without: None,
+                    detail:
+                        "`/sys/kernel/tracing/events/syscalls/sys_exit_accept4/id`: No such file"
+                            .to_owned(),
+                },
+            ],
             ring_buffer: Availability::yes("EVENTS ring buffer created".to_owned()),
             offsets: Availability::yes("resolved".to_owned()),
             can_run,
@@ -258,6 +341,7 @@ mod tests {
             } else {
                 vec!["first problem".to_owned(), "second problem".to_owned()]
             },
+            warnings: vec![],
         }
     }
 
@@ -274,6 +358,7 @@ mod tests {
             [
                 "can_run",
                 "capabilities",
+                "hooks",
                 "kernel",
                 "offsets",
                 "problems",
@@ -290,6 +375,21 @@ mod tests {
             keys(&value["program_types"][0]),
             ["available", "detail", "name"]
         );
+        assert_eq!(
+            keys(&value["hooks"][0]),
+            ["available", "detail", "hook", "program", "required"]
+        );
+        assert_eq!(
+            value["hooks"][0],
+            serde_json::json!({
+                "program": "sonde_tcp_state",
+                "hook": "raw tracepoint inet_sock_set_state",
+                "available": true,
+                "required": true,
+                "detail": "attached",
+            })
+        );
+        assert_eq!(value["hooks"][1]["required"], false);
         assert_eq!(keys(&value["ring_buffer"]), ["available", "detail"]);
         assert_eq!(keys(&value["offsets"]), ["available", "detail"]);
         assert_eq!(value["program_types"][5]["name"], "fentry");
@@ -316,18 +416,76 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("CAP_PERFMON, CAP_BPF\n"), "{text}");
-        // Every detail starts in the same column.
-        let column = 2 + NAME_WIDTH + 1 + 3 + 2;
-        for line in text
-            .lines()
-            .filter(|l| l.starts_with("  ") && l.len() > column)
-        {
-            assert!(line[..column].ends_with("  "), "{line:?}");
-            assert_ne!(line.as_bytes()[column], b' ', "{line:?}");
+        // Every detail of a section starts in the same column; the hooks'
+        // names are wider than the rest.
+        let (rest, hooks) = text.split_once("\nhooks\n").unwrap();
+        let hook_width = "tracepoint syscalls:sys_exit_accept4".len();
+        for (lines, width) in [(rest, NAME_WIDTH), (hooks, hook_width)] {
+            let column = 2 + width + 1 + 3 + 2;
+            for line in lines
+                .lines()
+                .filter(|l| l.starts_with("  ") && l.len() > column)
+            {
+                assert!(line[..column].ends_with("  "), "{line:?}");
+                assert_ne!(line.as_bytes()[column], b' ', "{line:?}");
+            }
         }
 
         let text = to_text(&sample(false));
         assert!(text.contains("problem: second problem\n"));
+        assert!(text
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("verdict: sonde cannot run here: first problem"));
+    }
+
+    #[test]
+    fn hooks_show_their_program_or_why_not_and_what_is_lost() {
+        let text = to_text(&sample(true));
+        let hooks: Vec<&str> = text
+            .split_once("\nhooks\n")
+            .unwrap()
+            .1
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .collect();
+        assert_eq!(
+            hooks,
+            [
+                "  raw tracepoint inet_sock_set_state   yes  sonde_tcp_state",
+                "  raw tracepoint sock_send_length      no   sonde_sock_send: \
+                 `bpf_raw_tracepoint_open` failed; without it: connections report 0 bytes",
+                "  tracepoint syscalls:sys_exit_accept4 no   sonde_accept4: \
+                 `/sys/kernel/tracing/events/syscalls/sys_exit_accept4/id`: No such file",
+            ]
+        );
+    }
+
+    #[test]
+    fn warnings_precede_problems_and_do_not_change_the_verdict() {
+        let mut report = sample(true);
+        report.warnings = vec!["raw tracepoint sock_send_length is not available".to_owned()];
+        let text = to_text(&report);
+        assert!(
+            text.ends_with(
+                "\nwarning: raw tracepoint sock_send_length is not available\n\
+                 verdict: sonde can run here (see the warning above)\n"
+            ),
+            "{text}"
+        );
+        report.warnings.push("another".to_owned());
+        assert!(to_text(&report).ends_with("(see the 2 warnings above)\n"));
+        // Warnings are for people: the JSON keeps its shape.
+        assert!(!to_json(&report).contains("warning"));
+
+        let mut report = sample(false);
+        report.warnings = vec!["lost".to_owned()];
+        let text = to_text(&report);
+        assert!(
+            text.contains("warning: lost\nproblem: first problem\n"),
+            "{text}"
+        );
         assert!(text
             .lines()
             .last()

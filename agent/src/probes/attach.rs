@@ -86,7 +86,9 @@ pub const TRACEPOINTS: &[Attachment] = &[
 
 type AttachError = Box<dyn std::error::Error + Send + Sync>;
 
-fn attach_one(ebpf: &mut Ebpf, attachment: &Attachment) -> Result<(), AttachError> {
+/// Loads `attachment`'s program of `ebpf` and attaches it to its hook; the
+/// link lives as long as `ebpf`.
+pub fn attach_one(ebpf: &mut Ebpf, attachment: &Attachment) -> Result<(), AttachError> {
     let program = ebpf
         .program_mut(attachment.program)
         .ok_or("program missing from the object")?;

@@ -52,7 +52,12 @@ fn try_exit(ctx: &TracePointContext) -> Result<(), i64> {
     if !task::is_observed(&current) {
         return Ok(());
     }
-    emit_process(EventKind::ProcessExit, current, kernel::exit_code(), core::ptr::null());
+    emit_process(
+        EventKind::ProcessExit,
+        current,
+        kernel::exit_code(),
+        core::ptr::null(),
+    );
     Ok(())
 }
 

@@ -18,7 +18,9 @@ pub fn protocol(sk: u64) -> Result<u16, ReadFailed> {
 /// `skc_state`, a TCP_* state.
 #[inline(always)]
 pub fn state(sk: u64) -> u32 {
-    read::<u8>(sk, conf!(kernel.sock_state)).map(u32::from).unwrap_or(0)
+    read::<u8>(sk, conf!(kernel.sock_state))
+        .map(u32::from)
+        .unwrap_or(0)
 }
 
 /// Both ends of the socket as it stands now.

@@ -19,7 +19,7 @@ use crate::{
     maps::CONNS,
     raw_args::arg,
     sock::{self, IPPROTO_TCP},
-    tcp_reset, task,
+    task, tcp_reset,
 };
 
 pub const TCP_ESTABLISHED: i32 = 1;
@@ -43,8 +43,8 @@ fn try_tcp_state(ctx: &RawTracePointContext) -> Result<(), ReadFailed> {
     let new = arg(ctx, 2) as i32;
     match (old, new) {
         (TCP_CLOSE, TCP_SYN_SENT) => on_connect_start(sk),
-        (TCP_SYN_SENT, TCP_ESTABLISHED) => on_connect_done(sk),
-        (TCP_SYN_SENT, TCP_CLOSE) => on_connect_failed(sk),
+        (TCP_SYN_SENT, TCP_ESTABLISHED) => on_connect_end(sk, EventKind::TcpConnect),
+        (TCP_SYN_SENT, TCP_CLOSE) => on_connect_end(sk, EventKind::TcpConnectFailed),
         (TCP_SYN_RECV, TCP_ESTABLISHED) => on_passive_open(sk),
         (_, TCP_CLOSE) => on_close(sk, old),
         _ => Ok(()),
@@ -75,7 +75,9 @@ fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
     Ok(())
 }
 
-fn on_connect_done(sk: u64) -> Result<(), ReadFailed> {
+/// The handshake of a tracked connect() ended: reports `kind` with the
+/// endpoints as they are now.
+fn on_connect_end(sk: u64, kind: EventKind) -> Result<(), ReadFailed> {
     let Some(conn) = CONNS.get_ptr_mut(&sk) else {
         return Ok(());
     };
@@ -83,20 +85,12 @@ fn on_connect_done(sk: u64) -> Result<(), ReadFailed> {
     // SAFETY: map value pointer valid for this program run.
     let conn = unsafe { &mut *conn };
     conn.endpoints = ends;
-    emit::tcp_event(EventKind::TcpConnect, conn, 0, 0);
-    Ok(())
-}
-
-fn on_connect_failed(sk: u64) -> Result<(), ReadFailed> {
-    let Some(conn) = CONNS.get_ptr_mut(&sk) else {
-        return Ok(());
-    };
-    let ends = sock::endpoints(sk)?;
-    // SAFETY: map value pointer valid for this program run.
-    let conn = unsafe { &mut *conn };
-    conn.endpoints = ends;
-    emit::tcp_event(EventKind::TcpConnectFailed, conn, kernel::sock_error(sk), 0);
-    let _ = CONNS.remove(&sk);
+    if kind == EventKind::TcpConnectFailed {
+        emit::tcp_event(kind, conn, kernel::sock_error(sk), 0);
+        let _ = CONNS.remove(&sk);
+    } else {
+        emit::tcp_event(kind, conn, 0, 0);
+    }
     Ok(())
 }
 
