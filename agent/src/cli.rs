@@ -68,10 +68,24 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 8, value_parser = parse_ring_mib)]
     pub ring_buffer_mib: u32,
 
+    /// Bytes copied from the start of each read or write on connections
+    /// carrying a protocol sonde parses (0 turns payload capture off).
+    #[arg(long, default_value_t = 4096, value_parser = parse_capture_bytes)]
+    pub capture_bytes: u32,
+
     /// Events buffered between the ring-buffer reader and the output before
     /// new ones are dropped (and counted).
     #[arg(long, default_value_t = 65_536)]
     pub channel_capacity: usize,
+}
+
+fn parse_capture_bytes(value: &str) -> Result<u32, String> {
+    let bytes: u32 = value.parse().map_err(|e| format!("{e}"))?;
+    let max = sonde_common::CAPTURE_MAX as u32;
+    if bytes > max {
+        return Err(format!("must be at most {max}"));
+    }
+    Ok(bytes)
 }
 
 fn parse_ring_mib(value: &str) -> Result<u32, String> {
@@ -92,6 +106,13 @@ mod tests {
         assert!(parse_ring_mib("3").is_err());
         assert!(parse_ring_mib("0").is_err());
         assert!(parse_ring_mib("lots").is_err());
+    }
+
+    #[test]
+    fn capture_size_is_bounded() {
+        assert_eq!(parse_capture_bytes("4096"), Ok(4096));
+        assert_eq!(parse_capture_bytes("0"), Ok(0));
+        assert!(parse_capture_bytes("1000000").is_err());
     }
 
     #[test]

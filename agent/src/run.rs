@@ -37,6 +37,7 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
     let settings = ProbeSettings {
         filter,
         ring_buffer_bytes: args.ring_buffer_mib << 20,
+        capture_bytes: args.capture_bytes,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -78,12 +79,17 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     let server_task = tokio::spawn(server::serve(listener, state, server_stop));
 
     let (events_tx, events_rx) = mpsc::channel(args.channel_capacity.max(1));
+    let (flows_tx, flows_rx) = mpsc::channel(args.channel_capacity.max(1));
     let reader_task = tokio::spawn(pipeline::reader::read_ring(
         ring,
-        events_tx,
+        pipeline::reader::Outlets {
+            log: events_tx,
+            flows: flows_tx,
+        },
         metrics.clone(),
         stop_rx.clone(),
     ));
+    let flows_task = tokio::spawn(debug_flows(flows_rx, metrics.clone()));
     let writer_task = tokio::spawn(pipeline::writer::write_events(
         events_rx,
         args.log_format,
@@ -106,6 +112,7 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     stop_stage("ring reader", reader_task).await;
     stop_stage("writer", writer_task).await;
+    stop_stage("flows", flows_task).await;
     stop_stage("server", server_task).await;
     Ok(())
 }
@@ -119,5 +126,25 @@ async fn stop_stage<T>(name: &str, task: tokio::task::JoinHandle<T>) {
     {
         tracing::warn!("{name} did not stop within {STAGE_STOP_DEADLINE:?}; aborted");
         abort.abort();
+    }
+}
+
+/// Temporary consumer of captured flows until the HTTP pipeline lands.
+async fn debug_flows(
+    mut flows: mpsc::Receiver<crate::events::KernelEvent>,
+    metrics: Arc<AgentMetrics>,
+) {
+    while let Some(event) = flows.recv().await {
+        metrics.event_delivered(event.kind());
+        if let crate::events::KernelEvent::FlowData(data) = &event {
+            tracing::debug!(
+                direction = data.head.direction,
+                total = data.head.total_len,
+                text = %String::from_utf8_lossy(&data.captured[..data.captured.len().min(60)]),
+                "flow data"
+            );
+        } else {
+            tracing::debug!(?event, "flow event");
+        }
     }
 }

@@ -8,12 +8,14 @@ mod report;
 
 use std::{io::Write as _, path::Path, process::ExitCode};
 
-use sonde_common::{Filter, KernelOffsets, ProbeConfig, TracepointFields};
+use sonde_common::{
+    CaptureConfig, Filter, KernelOffsets, ProbeConfig, SyscallRegs, TracepointFields, CAPTURE_MAX,
+};
 
 use crate::{
     cli::CheckArgs,
     privileges::Capabilities,
-    probes::{attach::TRACEPOINTS, kernel_offsets, object, tracefs},
+    probes::{attach::TRACEPOINTS, kernel_offsets, loader, object, tracefs},
 };
 
 use self::report::{Availability, CapabilityReport, KernelReport, Report};
@@ -165,6 +167,17 @@ fn run_config(resolved: Option<(TracepointFields, KernelOffsets)>) -> ProbeConfi
             filter,
             fields,
             kernel,
+            // Capture on (with a stand-in register offset), so that the
+            // verifier checks the capture code as `sonde run` loads it.
+            capture: CaptureConfig {
+                max_bytes: CAPTURE_MAX as u32,
+                _pad: 0,
+                regs: SyscallRegs {
+                    from_stack: 1,
+                    ..SyscallRegs::default()
+                },
+                syscalls: loader::capture_syscalls(),
+            },
         },
         None => ProbeConfig {
             filter,

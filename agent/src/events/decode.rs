@@ -2,7 +2,10 @@
 
 use std::mem::size_of;
 
-use sonde_common::{EventHeader, EventKind, ProcessEvent, TcpEvent};
+use sonde_common::{
+    EventHeader, EventKind, FlowClosedEvent, FlowDataHeader, FlowOpenedEvent, ProcessEvent,
+    TcpEvent,
+};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -10,6 +13,8 @@ pub enum DecodeError {
     TooShort(usize),
     #[error("unknown event kind {0}")]
     UnknownKind(u32),
+    #[error("flow data record of {len} bytes announces {announced} payload bytes")]
+    BadPayloadLength { len: usize, announced: usize },
     #[error("{kind:?} record of {len} bytes, expected {expected}")]
     BadLength {
         kind: EventKind,
@@ -18,19 +23,71 @@ pub enum DecodeError {
     },
 }
 
+/// The bytes one read or write carried on a captured connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowData {
+    pub head: FlowDataHeader,
+    /// The payload's first `head.captured_len` bytes.
+    pub captured: Vec<u8>,
+    /// Its last `head.tail_len` bytes (after a gap) when it was longer.
+    pub tail: Vec<u8>,
+}
+
 /// One decoded event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KernelEvent {
     Tcp(EventKind, TcpEvent),
     Process(EventKind, ProcessEvent),
+    FlowOpened(FlowOpenedEvent),
+    FlowData(FlowData),
+    FlowClosed(FlowClosedEvent),
 }
 
 impl KernelEvent {
     pub fn kind(&self) -> EventKind {
         match self {
             KernelEvent::Tcp(kind, _) | KernelEvent::Process(kind, _) => *kind,
+            KernelEvent::FlowOpened(_) => EventKind::FlowOpened,
+            KernelEvent::FlowData(_) => EventKind::FlowData,
+            KernelEvent::FlowClosed(_) => EventKind::FlowClosed,
         }
     }
+
+    /// Whether the event feeds the protocol parsers rather than the log.
+    pub fn is_flow(&self) -> bool {
+        matches!(
+            self,
+            KernelEvent::FlowOpened(_) | KernelEvent::FlowData(_) | KernelEvent::FlowClosed(_)
+        )
+    }
+}
+
+/// A flow data record: a fixed header, then the captured bytes and the tail.
+fn flow_data(bytes: &[u8]) -> Result<FlowData, DecodeError> {
+    let head_len = size_of::<FlowDataHeader>();
+    let kind = EventKind::FlowData;
+    let Some(head_bytes) = bytes.get(..head_len) else {
+        return Err(DecodeError::BadLength {
+            kind,
+            len: bytes.len(),
+            expected: head_len,
+        });
+    };
+    let head: FlowDataHeader = read_exact(kind, head_bytes)?;
+    let captured = head.captured_len as usize;
+    let tail = head.tail_len as usize;
+    let payload = &bytes[head_len..];
+    if payload.len() < captured + tail {
+        return Err(DecodeError::BadPayloadLength {
+            len: bytes.len(),
+            announced: captured + tail,
+        });
+    }
+    Ok(FlowData {
+        head,
+        captured: payload[..captured].to_vec(),
+        tail: payload[captured..captured + tail].to_vec(),
+    })
 }
 
 /// Reads a `T` from the start of `bytes` when the length is exactly right.
@@ -58,7 +115,17 @@ pub fn decode(bytes: &[u8]) -> Result<KernelEvent, DecodeError> {
         EventKind::ProcessExec | EventKind::ProcessExit => {
             read_exact::<ProcessEvent>(kind, bytes).map(|e| KernelEvent::Process(kind, e))
         }
-        _ => read_exact::<TcpEvent>(kind, bytes).map(|e| KernelEvent::Tcp(kind, e)),
+        EventKind::FlowOpened => read_exact(kind, bytes).map(KernelEvent::FlowOpened),
+        EventKind::FlowClosed => read_exact(kind, bytes).map(KernelEvent::FlowClosed),
+        EventKind::FlowData => flow_data(bytes).map(KernelEvent::FlowData),
+        EventKind::TcpConnect
+        | EventKind::TcpAccept
+        | EventKind::TcpClose
+        | EventKind::TcpConnectFailed
+        | EventKind::TcpResetSent
+        | EventKind::TcpResetReceived => {
+            read_exact::<TcpEvent>(kind, bytes).map(|e| KernelEvent::Tcp(kind, e))
+        }
     }
 }
 
@@ -91,6 +158,19 @@ mod tests {
         assert!(matches!(
             decode(&bytes_of(&event)),
             Err(DecodeError::BadLength { .. })
+        ));
+        let mut data = FlowDataHeader::default();
+        data.header.kind = EventKind::FlowData as u32;
+        data.captured_len = 10;
+        let mut record = bytes_of(&data);
+        record.extend_from_slice(b"GET / HTTP");
+        assert!(
+            matches!(decode(&record), Ok(KernelEvent::FlowData(d)) if d.captured == b"GET / HTTP")
+        );
+        record.truncate(record.len() - 1);
+        assert!(matches!(
+            decode(&record),
+            Err(DecodeError::BadPayloadLength { .. })
         ));
         for len in 0..400 {
             let _ = decode(&vec![0xff; len]);

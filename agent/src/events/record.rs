@@ -82,11 +82,15 @@ pub struct LogRecord {
 }
 
 impl LogRecord {
-    /// The record of a kernel event.
-    pub fn from_event(event: &KernelEvent, clock: &MonotonicClock) -> LogRecord {
+    /// The record of a kernel event; None for events that feed the
+    /// protocol parsers instead of the log.
+    pub fn from_event(event: &KernelEvent, clock: &MonotonicClock) -> Option<LogRecord> {
         match event {
-            KernelEvent::Tcp(kind, tcp) => tcp_record(*kind, tcp, clock),
-            KernelEvent::Process(kind, process) => process_record(*kind, process, clock),
+            KernelEvent::Tcp(kind, tcp) => Some(tcp_record(*kind, tcp, clock)),
+            KernelEvent::Process(kind, process) => Some(process_record(*kind, process, clock)),
+            KernelEvent::FlowOpened(_) | KernelEvent::FlowData(_) | KernelEvent::FlowClosed(_) => {
+                None
+            }
         }
     }
 
@@ -300,7 +304,8 @@ mod tests {
         let record = LogRecord::from_event(
             &KernelEvent::Tcp(EventKind::TcpClose, event),
             &MonotonicClock::new(),
-        );
+        )
+        .unwrap();
         assert_eq!(record.name(), "tcp.close");
         assert_eq!(record.get("process.pid"), Some(&Value::Int(42)));
         assert_eq!(record.get("process.command"), Some(&"curl".into()));
@@ -328,7 +333,8 @@ mod tests {
         let record = LogRecord::from_event(
             &KernelEvent::Tcp(EventKind::TcpConnectFailed, event),
             &MonotonicClock::new(),
-        );
+        )
+        .unwrap();
         assert_eq!(record.get("error.type"), Some(&"ECONNREFUSED".into()));
         assert_eq!(record.get("sonde.errno"), Some(&Value::Int(111)));
         assert_eq!(record.severity, Severity::Warn);
@@ -344,11 +350,13 @@ mod tests {
         };
         let clock = MonotonicClock::new();
         let exited =
-            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock);
+            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock)
+                .unwrap();
         assert_eq!(exited.get("process.exit.code"), Some(&Value::Int(3)));
         event.exit_status = 9;
         let killed =
-            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock);
+            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock)
+                .unwrap();
         assert_eq!(
             killed.get("sonde.process.exit.signal"),
             Some(&Value::Int(9))

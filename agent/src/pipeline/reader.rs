@@ -13,11 +13,17 @@ use crate::{
     telemetry::{AgentMetrics, DropReason},
 };
 
-/// Forwards every record of `ring` to `events` until `stop` turns true, then
-/// drains what is left in the ring and returns.
+/// Where decoded events go: the log, or the protocol parsers.
+pub struct Outlets {
+    pub log: mpsc::Sender<KernelEvent>,
+    pub flows: mpsc::Sender<KernelEvent>,
+}
+
+/// Forwards every record of `ring` to its outlet until `stop` turns true,
+/// then drains what is left in the ring and returns.
 pub async fn read_ring(
     ring: RingBuf<MapData>,
-    events: mpsc::Sender<KernelEvent>,
+    events: Outlets,
     metrics: Arc<AgentMetrics>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
@@ -39,12 +45,18 @@ pub async fn read_ring(
     }
 }
 
-fn drain(ring: &mut RingBuf<MapData>, events: &mpsc::Sender<KernelEvent>, metrics: &AgentMetrics) {
+fn drain(ring: &mut RingBuf<MapData>, events: &Outlets, metrics: &AgentMetrics) {
     while let Some(record) = ring.next() {
         match decode(&record) {
             Ok(event) => {
-                if events.try_send(event).is_err() {
-                    metrics.event_dropped(event.kind(), DropReason::ChannelFull);
+                let kind = event.kind();
+                let outlet = if event.is_flow() {
+                    &events.flows
+                } else {
+                    &events.log
+                };
+                if outlet.try_send(event).is_err() {
+                    metrics.event_dropped(kind, DropReason::ChannelFull);
                 }
             }
             Err(error) => {

@@ -42,7 +42,9 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
         }
         buffer.clear();
         for event in &batch {
-            write_line(format, &LogRecord::from_event(event, &clock), &mut buffer);
+            if let Some(record) = LogRecord::from_event(event, &clock) {
+                write_line(format, &record, &mut buffer);
+            }
         }
         let written = async {
             out.write_all(&buffer).await?;

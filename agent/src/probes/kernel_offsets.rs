@@ -3,7 +3,7 @@
 use std::{fs, io, path::Path};
 
 use btfparse::{Offset, Readable, TypeInformation, TypeVariant};
-use sonde_common::KernelOffsets;
+use sonde_common::{KernelOffsets, SyscallRegs};
 
 /// The running kernel's BTF.
 pub const VMLINUX_BTF: &str = "/sys/kernel/btf/vmlinux";
@@ -149,7 +149,37 @@ fn offsets_from(btf: &KernelBtf) -> Result<KernelOffsets, KernelOffsetsError> {
         sock_daddr: btf.offset("sock", "__sk_common.skc_daddr")?,
         sock_v6_rcv_saddr: btf.offset("sock", "__sk_common.skc_v6_rcv_saddr")?,
         sock_v6_daddr: btf.offset("sock", "__sk_common.skc_v6_daddr")?,
+        sock_type: btf.offset("sock", "sk_type")?,
+        sock_socket: btf.offset("sock", "sk_socket")?,
+        socket_ino: btf.offset("socket_alloc", "vfs_inode")? + btf.offset("inode", "i_ino")?,
+        task_stack: btf.offset("task_struct", "stack")?,
         _pad: 0,
+    })
+}
+
+/// [`kernel_offsets`], and where the syscall arguments are in `struct
+/// pt_regs` (None where that is not known: payload capture is then off).
+pub fn kernel_offsets_and_regs(
+    btf_path: &Path,
+) -> Result<(KernelOffsets, Option<SyscallRegs>), KernelOffsetsError> {
+    let btf = KernelBtf::open(btf_path)?;
+    Ok((offsets_from(&btf)?, syscall_regs(&btf).ok()))
+}
+
+/// Offsets in the architecture's `struct pt_regs` of the syscall number and
+/// its first three arguments, as user space saved them.
+fn syscall_regs(btf: &KernelBtf) -> Result<SyscallRegs, KernelOffsetsError> {
+    if !cfg!(target_arch = "x86_64") {
+        return Err(KernelOffsetsError::MissingStruct(
+            "pt_regs (payload capture supports x86_64 only)".into(),
+        ));
+    }
+    Ok(SyscallRegs {
+        from_stack: 0,
+        nr: btf.offset("pt_regs", "orig_ax")?,
+        arg0: btf.offset("pt_regs", "di")?,
+        arg1: btf.offset("pt_regs", "si")?,
+        arg2: btf.offset("pt_regs", "dx")?,
     })
 }
 
@@ -236,6 +266,10 @@ mod tests {
                 sock_daddr: 0,
                 sock_v6_rcv_saddr: 72,
                 sock_v6_daddr: 56,
+                sock_type: 534,
+                sock_socket: 288,
+                socket_ino: 128 + 64,
+                task_stack: 32,
                 _pad: 0,
             };
             assert_eq!(offsets, expected);

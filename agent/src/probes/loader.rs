@@ -7,10 +7,10 @@ use aya::{
     programs::ProgramFd,
     Ebpf, EbpfLoader,
 };
-use sonde_common::{Filter, ProbeConfig};
+use sonde_common::{CaptureConfig, Filter, ProbeConfig, SyscallNumbers, SyscallRegs};
 
 use super::{
-    attach,
+    attach, calibrate,
     counters::KernelCounterMap,
     kernel_offsets::{self, VMLINUX_BTF},
     object, tracefs,
@@ -47,6 +47,8 @@ pub struct ProbeSettings {
     pub filter: Filter,
     /// Size of the `EVENTS` ring buffer in bytes (a power of two).
     pub ring_buffer_bytes: u32,
+    /// Payload bytes copied per read or write on captured connections (0: off).
+    pub capture_bytes: u32,
 }
 
 /// Attached programs and the maps the agent reads. Dropping it detaches
@@ -62,11 +64,14 @@ pub struct Probes {
 pub fn load(settings: &ProbeSettings) -> Result<Probes, ProbeError> {
     let object = object::probes_object()?;
     let tracefs_root = tracefs::ensure_tracefs()?;
-    let config = ProbeConfig {
+    let (kernel, regs) = kernel_offsets::kernel_offsets_and_regs(Path::new(VMLINUX_BTF))?;
+    let mut config = ProbeConfig {
         filter: settings.filter,
         fields: tracefs::tracepoint_fields(&tracefs_root.path)?,
-        kernel: kernel_offsets::kernel_offsets(Path::new(VMLINUX_BTF))?,
+        kernel,
+        capture: CaptureConfig::default(),
     };
+    config.capture = capture_config(object, &config, regs, settings.capture_bytes);
     tracing::debug!(?config, "probe configuration");
     // No CO-RE relocations in our object: skip parsing the kernel's BTF again.
     let mut ebpf = EbpfLoader::new()
@@ -93,6 +98,51 @@ pub fn load(settings: &ProbeSettings) -> Result<Probes, ProbeError> {
         events,
         counters: KernelCounterMap::new(counters, programs),
     })
+}
+
+/// Payload capture settings for this kernel; capture is off (with a warning)
+/// when the syscall registers cannot be located.
+fn capture_config(
+    object: &[u8],
+    config: &ProbeConfig,
+    regs: Option<SyscallRegs>,
+    capture_bytes: u32,
+) -> CaptureConfig {
+    let off = CaptureConfig::default();
+    if capture_bytes == 0 {
+        return off;
+    }
+    let Some(mut regs) = regs else {
+        tracing::warn!("payload capture is off: syscall registers unknown on this architecture");
+        return off;
+    };
+    match calibrate::regs_from_stack(object, config) {
+        Ok(from_stack) => regs.from_stack = from_stack,
+        Err(error) => {
+            tracing::warn!("payload capture is off: {error}");
+            return off;
+        }
+    }
+    CaptureConfig {
+        max_bytes: capture_bytes,
+        _pad: 0,
+        regs,
+        syscalls: capture_syscalls(),
+    }
+}
+
+/// Numbers, on this architecture, of the syscalls whose payload is copied.
+pub fn capture_syscalls() -> SyscallNumbers {
+    SyscallNumbers {
+        read: libc::SYS_read as u32,
+        write: libc::SYS_write as u32,
+        readv: libc::SYS_readv as u32,
+        writev: libc::SYS_writev as u32,
+        recvfrom: libc::SYS_recvfrom as u32,
+        sendto: libc::SYS_sendto as u32,
+        recvmsg: libc::SYS_recvmsg as u32,
+        sendmsg: libc::SYS_sendmsg as u32,
+    }
 }
 
 /// An fd of its own for the loaded `program`, to read its statistics with.

@@ -1,6 +1,7 @@
 //! Loading, configuring and attaching the kernel programs.
 
 pub mod attach;
+pub mod calibrate;
 pub mod counters;
 pub mod kernel_offsets;
 pub mod loader;

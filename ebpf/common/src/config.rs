@@ -74,7 +74,56 @@ pub struct KernelOffsets {
     pub sock_v6_rcv_saddr: u32,
     /// `sock.__sk_common.skc_v6_daddr`: remote IPv6 address.
     pub sock_v6_daddr: u32,
+    /// `sock.sk_type` (u16): SOCK_STREAM, ...
+    pub sock_type: u32,
+    /// `sock.sk_socket`: the `struct socket *`.
+    pub sock_socket: u32,
+    /// From a `struct socket` to its inode's `i_ino` (`socket_alloc`
+    /// holds the socket, then the inode).
+    pub socket_ino: u32,
+    /// `task_struct.stack`.
+    pub task_stack: u32,
     pub _pad: u32,
+}
+
+/// Where a task's saved user registers are, to read the syscall's arguments.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyscallRegs {
+    /// `pt_regs` = `task->stack` + this (measured at load time); 0 when
+    /// unknown, which turns payload capture off.
+    pub from_stack: u64,
+    /// Offsets in `struct pt_regs` of the syscall number and first arguments.
+    pub nr: u32,
+    pub arg0: u32,
+    pub arg1: u32,
+    pub arg2: u32,
+}
+
+/// Syscall numbers (of the agent's architecture) whose payload is copied.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyscallNumbers {
+    pub read: u32,
+    pub write: u32,
+    pub readv: u32,
+    pub writev: u32,
+    pub recvfrom: u32,
+    pub sendto: u32,
+    pub recvmsg: u32,
+    pub sendmsg: u32,
+}
+
+/// Payload capture settings.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CaptureConfig {
+    /// Bytes copied from the start of each read or write (≤ CAPTURE_MAX);
+    /// 0 turns capture off.
+    pub max_bytes: u32,
+    pub _pad: u32,
+    pub regs: SyscallRegs,
+    pub syscalls: SyscallNumbers,
 }
 
 /// Everything the kernel programs are told at load time.
@@ -84,6 +133,7 @@ pub struct ProbeConfig {
     pub filter: Filter,
     pub fields: TracepointFields,
     pub kernel: KernelOffsets,
+    pub capture: CaptureConfig,
 }
 
 impl ProbeConfig {
@@ -99,3 +149,7 @@ mod pod {
     // SAFETY: plain #[repr(C)] data without implicit padding.
     unsafe impl aya::Pod for super::ProbeConfig {}
 }
+
+// The kernel and the agent must agree on these layouts to the byte; a size
+// change without a matching field change means implicit padding crept in.
+const _: () = assert!(core::mem::size_of::<ProbeConfig>() == 216);

@@ -17,13 +17,19 @@ pub enum EventKind {
     TcpResetReceived = 6,
     ProcessExec = 7,
     ProcessExit = 8,
+    /// A connection was classified as a protocol sonde parses.
+    FlowOpened = 9,
+    /// Bytes one read or write carried on such a connection.
+    FlowData = 10,
+    /// Such a connection closed.
+    FlowClosed = 11,
 }
 
 /// One more than the largest [`EventKind`] value: the size of per-kind tables.
-pub const EVENT_KIND_SLOTS: u32 = 9;
+pub const EVENT_KIND_SLOTS: u32 = 12;
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::TcpConnect,
         EventKind::TcpAccept,
         EventKind::TcpClose,
@@ -32,6 +38,9 @@ impl EventKind {
         EventKind::TcpResetReceived,
         EventKind::ProcessExec,
         EventKind::ProcessExit,
+        EventKind::FlowOpened,
+        EventKind::FlowData,
+        EventKind::FlowClosed,
     ];
 
     pub fn from_u32(value: u32) -> Option<EventKind> {
@@ -49,6 +58,9 @@ impl EventKind {
             EventKind::TcpResetReceived => "tcp.reset_received",
             EventKind::ProcessExec => "process.exec",
             EventKind::ProcessExit => "process.exit",
+            EventKind::FlowOpened => "flow.opened",
+            EventKind::FlowData => "flow.data",
+            EventKind::FlowClosed => "flow.closed",
         }
     }
 
@@ -62,6 +74,7 @@ impl EventKind {
             EventKind::TcpResetSent | EventKind::TcpResetReceived => "tcp_reset",
             EventKind::ProcessExec => "process_exec",
             EventKind::ProcessExit => "process_exit",
+            EventKind::FlowOpened | EventKind::FlowData | EventKind::FlowClosed => "capture",
         }
     }
 }
@@ -174,3 +187,75 @@ mod pod {
     // SAFETY: plain #[repr(C)] data without implicit padding.
     unsafe impl aya::Pod for super::ConnInfo {}
 }
+
+/// Application protocol of a connection, as classified from its first bytes.
+pub const PROTOCOL_UNKNOWN: u32 = 0;
+pub const PROTOCOL_HTTP1: u32 = 1;
+/// Classified as nothing sonde parses: only counted.
+pub const PROTOCOL_OTHER: u32 = 255;
+
+/// Direction of a read or write, from the observed process's side.
+pub const DIRECTION_RECEIVED: u32 = 1;
+pub const DIRECTION_SENT: u32 = 2;
+
+/// Address family of Unix-domain sockets.
+pub const AF_UNIX: u16 = 1;
+
+/// A connection being captured: the kernel's `struct sock *` and the
+/// socket's inode number (addresses are reused, inodes are not).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowKey {
+    pub sk: u64,
+    pub ino: u64,
+}
+
+/// A connection was classified: who owns it and its endpoints.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowOpenedEvent {
+    pub header: EventHeader,
+    pub flow: FlowKey,
+    /// `PROTOCOL_*`.
+    pub protocol: u32,
+    /// [`ROLE_CLIENT`] or [`ROLE_SERVER`].
+    pub role: u32,
+    /// For [`AF_INET`]/[`AF_INET6`]; `family` is [`AF_UNIX`] for Unix sockets.
+    pub endpoints: Endpoints,
+}
+
+/// A captured connection closed.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowClosedEvent {
+    pub header: EventHeader,
+    pub flow: FlowKey,
+}
+
+/// Largest payload prefix the kernel copies per read or write (per-CPU map
+/// values are limited to 32 KiB and the copy buffer needs three times this).
+pub const CAPTURE_MAX: usize = 8192;
+/// Bytes copied from the end of a payload longer than the captured prefix.
+pub const CAPTURE_TAIL: usize = 64;
+
+/// Head of a [`EventKind::FlowData`] record; `captured_len` payload bytes
+/// and then `tail_len` bytes from the payload's end follow it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowDataHeader {
+    pub header: EventHeader,
+    pub flow: FlowKey,
+    /// `DIRECTION_*`.
+    pub direction: u32,
+    /// Bytes the syscall read or wrote in all.
+    pub total_len: u32,
+    /// Bytes of the payload's start that follow this header.
+    pub captured_len: u32,
+    /// Bytes of the payload's end that follow those.
+    pub tail_len: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<TcpEvent>() == 136);
+const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 112);
+const _: () = assert!(core::mem::size_of::<FlowClosedEvent>() == 64);
+const _: () = assert!(core::mem::size_of::<FlowDataHeader>() == 80);

@@ -22,7 +22,7 @@ pub fn read<T>(base: u64, offset: u32) -> Result<T, ReadFailed> {
 }
 
 #[inline(always)]
-fn current_task() -> u64 {
+pub fn current_task() -> u64 {
     // SAFETY: helper without arguments.
     unsafe { bpf_get_current_task() }
 }

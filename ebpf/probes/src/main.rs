@@ -7,6 +7,8 @@
 #![no_std]
 #![no_main]
 
+mod calibrate;
+mod capture;
 mod check;
 mod config;
 mod counters;

@@ -46,3 +46,10 @@ pub fn endpoints(sk: u64) -> Result<Endpoints, ReadFailed> {
     }
     Ok(ends)
 }
+
+/// Inode number of the socket's `struct socket` (unique while it lives).
+#[inline(always)]
+pub fn inode(sk: u64) -> Result<u64, ReadFailed> {
+    let socket: u64 = read(sk, conf!(kernel.sock_socket))?;
+    read(socket, conf!(kernel.socket_ino))
+}

@@ -4,11 +4,11 @@
 //! ret, flags) fire in sock_sendmsg / sock_recvmsg for every socket read or
 //! write (read(2), send(2), ...) in the caller's context: one hash lookup for
 //! sockets we do not track. `CONNS` only holds TCP sockets, so no family or
-//! protocol check is needed.
+//! protocol check is needed. The same runs feed payload capture (capture.rs).
 
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 
-use crate::{maps::CONNS, raw_args::arg};
+use crate::{capture, maps::CONNS, raw_args::arg};
 
 const MSG_PEEK: i32 = 2;
 
@@ -60,15 +60,20 @@ fn count_payload(ctx: &RawTracePointContext, direction: Direction) {
     if direction == Direction::Received && (arg(ctx, 2) as i32) & MSG_PEEK != 0 {
         return;
     }
-    let Some(conn) = CONNS.get_ptr_mut(&arg(ctx, 0)) else {
-        return;
+    let sk = arg(ctx, 0);
+    if let Some(conn) = CONNS.get_ptr_mut(&sk) {
+        // SAFETY: map value pointer valid for this program run.
+        let counter = unsafe {
+            match direction {
+                Direction::Sent => &raw mut (*conn).bytes_sent,
+                Direction::Received => &raw mut (*conn).bytes_received,
+            }
+        };
+        add(counter, length as u64);
+    }
+    let direction = match direction {
+        Direction::Sent => capture::SENT,
+        Direction::Received => capture::RECEIVED,
     };
-    // SAFETY: map value pointer valid for this program run.
-    let counter = unsafe {
-        match direction {
-            Direction::Sent => &raw mut (*conn).bytes_sent,
-            Direction::Received => &raw mut (*conn).bytes_received,
-        }
-    };
-    add(counter, length as u64);
+    capture::on_socket_io(sk, length as u32, direction);
 }

@@ -14,7 +14,7 @@ use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{ConnInfo, EventKind, TaskInfo, CONN_OWNED, ROLE_CLIENT, ROLE_SERVER};
 
 use crate::{
-    counters, emit, kernel,
+    capture, counters, emit, kernel,
     kernel::ReadFailed,
     maps::CONNS,
     raw_args::arg,
@@ -121,6 +121,7 @@ fn may_reset_after_close(old: i32) -> bool {
 }
 
 fn on_close(sk: u64, old: i32) -> Result<(), ReadFailed> {
+    capture::on_close(sk);
     let Some(conn) = CONNS.get_ptr(&sk) else {
         return Ok(());
     };

@@ -1,0 +1,80 @@
+//! Types of the HTTP/1.x parser's input and output.
+
+/// The bytes one read or write syscall carried, as the kernel captured them.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    /// The first bytes of the syscall's payload (at most the capture size,
+    /// 4 KiB by default).
+    pub data: &'a [u8],
+    /// How many bytes the syscall read or wrote in all (≥ `data.len()`).
+    pub total_len: usize,
+    /// The last bytes of the payload when `total_len > data.len()` (they
+    /// follow a gap of uncaptured bytes); empty otherwise.
+    pub tail: &'a [u8],
+    /// CLOCK_MONOTONIC when the syscall completed.
+    pub timestamp_ns: u64,
+    /// Thread that made the syscall.
+    pub tid: u32,
+}
+
+/// The parts of a request head sonde uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    pub method: String,
+    /// The request-target as sent (path and query). Never exported as is.
+    pub target: String,
+    /// Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub version: u8,
+    pub host: Option<String>,
+    /// W3C `traceparent` header value, if any.
+    pub traceparent: Option<String>,
+}
+
+/// Something the parser learned about a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Http1Event {
+    /// A request head was complete: emitted as soon as it is, before the
+    /// response, so that work done while serving it can be linked to it.
+    RequestStarted {
+        /// Index of the request on this connection, from 0.
+        sequence: u64,
+        head: RequestHead,
+        /// Timestamp and thread of the chunk carrying the request's first byte.
+        start_ns: u64,
+        tid: u32,
+    },
+    /// A request and its response (or what became of it).
+    Exchange(Http1Exchange),
+}
+
+/// How an exchange ended when it did not end with a complete response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExchangeError {
+    /// The connection closed before the response was complete.
+    ConnectionClosed,
+    /// The bytes stopped making sense as HTTP/1.x; the parser resynchronised.
+    Unparseable,
+}
+
+/// A request paired with its response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Http1Exchange {
+    /// Same as the matching [`Http1Event::RequestStarted`].
+    pub sequence: u64,
+    pub head: RequestHead,
+    /// Final status (1xx interim responses are skipped); None without one.
+    pub status: Option<u16>,
+    /// First byte of the request seen (its chunk's timestamp) and its thread.
+    pub request_start_ns: u64,
+    pub request_tid: u32,
+    /// Last byte of the request (end of its body).
+    pub request_end_ns: u64,
+    /// First and last byte of the final response.
+    pub response_start_ns: Option<u64>,
+    pub response_end_ns: Option<u64>,
+    /// Thread that carried the response's last byte.
+    pub response_tid: Option<u32>,
+    pub request_body_bytes: u64,
+    pub response_body_bytes: u64,
+    pub error: Option<ExchangeError>,
+}

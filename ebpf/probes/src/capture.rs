@@ -1,0 +1,370 @@
+//! Payload capture for connections carrying a protocol sonde parses.
+//!
+//! Runs from the `sock_send_length` / `sock_recv_length` raw tracepoints,
+//! i.e. only for socket I/O, after the bytes are in the user's buffer. The
+//! first time a socket carries data it is classified from its first bytes;
+//! for connections classified as HTTP/1.x, each read or write's payload
+//! prefix (and tail) is copied to the ring buffer. Everything else costs
+//! one hash lookup per read or write.
+//!
+//! The buffer comes from the syscall's arguments in the task's saved user
+//! registers (`task->stack` + an offset measured at load, see calibrate.rs).
+
+use aya_ebpf::{
+    helpers::gen::bpf_probe_read_user,
+    macros::map,
+    maps::{LruHashMap, PerCpuArray},
+};
+use sonde_common::{
+    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, AF_INET, AF_INET6,
+    AF_UNIX, CAPTURE_MAX, CAPTURE_TAIL, DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1,
+    PROTOCOL_OTHER, PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER,
+};
+
+use crate::{
+    config::conf,
+    counters, emit,
+    kernel::{self, ReadFailed},
+    maps::EVENTS,
+    sock::{self, IPPROTO_TCP},
+    task,
+};
+
+const SOCK_STREAM: u16 = 1;
+/// Reads of a connection too short to classify before giving up on it.
+const CLASSIFY_ATTEMPTS: u32 = 3;
+/// iovecs of a readv/writev/recvmsg/sendmsg copied at most.
+const MAX_IOVECS: u32 = 8;
+
+/// What the capture knows about a socket.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FlowState {
+    /// Inode of the socket this entry was made for (the key is reused).
+    ino: u64,
+    /// `PROTOCOL_*`.
+    protocol: u32,
+    /// `ROLE_*` once classified.
+    role: u32,
+    attempts: u32,
+    _pad: u32,
+}
+
+/// Sockets seen carrying data, by `struct sock *`.
+#[map]
+static FLOWS: LruHashMap<u64, FlowState> = LruHashMap::with_max_entries(65_536, 0);
+
+/// A FlowData record being assembled (too large for the BPF stack).
+#[repr(C)]
+pub struct Scratch {
+    head: FlowDataHeader,
+    /// Three times the largest capture so that masked offsets and lengths
+    /// provably stay inside, as the verifier requires.
+    data: [u8; 3 * CAPTURE_MAX],
+}
+
+#[map]
+static SCRATCH: PerCpuArray<Scratch> = PerCpuArray::with_max_entries(1, 0);
+
+const OFFSET_MASK: usize = CAPTURE_MAX - 1;
+const LENGTH_MASK: usize = 2 * CAPTURE_MAX - 1;
+
+/// A read or write of `len` bytes on `sk` just completed.
+#[inline(always)]
+pub fn on_socket_io(sk: u64, len: u32, direction: u32) {
+    if conf!(capture.max_bytes) == 0 || conf!(capture.regs.from_stack) == 0 {
+        return;
+    }
+    let _ = try_socket_io(sk, len, direction);
+}
+
+fn try_socket_io(sk: u64, len: u32, direction: u32) -> Result<(), ReadFailed> {
+    let ino = sock::inode(sk)?;
+    let state = match FLOWS.get_ptr_mut(&sk) {
+        // SAFETY: map value pointer valid for this program run.
+        Some(state) if unsafe { (*state).ino } == ino => state,
+        _ => {
+            let protocol = if eligible(sk)? {
+                PROTOCOL_UNKNOWN
+            } else {
+                PROTOCOL_OTHER
+            };
+            let fresh = FlowState {
+                ino,
+                protocol,
+                role: 0,
+                attempts: 0,
+                _pad: 0,
+            };
+            if FLOWS.insert(&sk, &fresh, 0).is_err() {
+                counters::conn_table_full();
+                return Ok(());
+            }
+            match FLOWS.get_ptr_mut(&sk) {
+                Some(state) => state,
+                None => return Ok(()),
+            }
+        }
+    };
+    // SAFETY: map value pointer valid for this program run.
+    let state = unsafe { &mut *state };
+    if state.protocol == PROTOCOL_OTHER {
+        return Ok(());
+    }
+    let Some(source) = syscall_payload() else {
+        return Ok(()); // sendfile, splice, io_uring...: not a plain read/write
+    };
+    let flow = FlowKey { sk, ino };
+    if state.protocol == PROTOCOL_UNKNOWN {
+        classify(state, &source, len, direction);
+        if state.protocol != PROTOCOL_HTTP1 {
+            return Ok(());
+        }
+        flow_opened(flow, sk, state.role);
+    }
+    copy_payload(flow, &source, len, direction);
+    Ok(())
+}
+
+/// TCP over IPv4/IPv6, or a Unix stream socket, of a process we observe.
+fn eligible(sk: u64) -> Result<bool, ReadFailed> {
+    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
+    let kind_ok = match family {
+        AF_INET | AF_INET6 => sock::protocol(sk)? == IPPROTO_TCP,
+        AF_UNIX => kernel::read::<u16>(sk, conf!(kernel.sock_type))? == SOCK_STREAM,
+        _ => false,
+    };
+    Ok(kind_ok && task::is_observed(&task::current()))
+}
+
+/// Where the syscall's payload is in user memory.
+enum Source {
+    Buffer(u64),
+    Iovecs { iov: u64, count: u64 },
+}
+
+#[inline(always)]
+fn user<T>(address: u64) -> Result<T, ReadFailed> {
+    // SAFETY: bpf_probe_read_user checks the address and fails cleanly.
+    unsafe { aya_ebpf::helpers::bpf_probe_read_user(address as *const T) }.map_err(|_| ReadFailed)
+}
+
+/// The current syscall's payload, from the saved user registers.
+fn syscall_payload() -> Option<Source> {
+    let stack: u64 = kernel::read(kernel::current_task(), conf!(kernel.task_stack)).ok()?;
+    let regs = stack.wrapping_add(conf!(capture.regs.from_stack));
+    let nr: u64 = kernel::read(regs, conf!(capture.regs.nr)).ok()?;
+    let arg1: u64 = kernel::read(regs, conf!(capture.regs.arg1)).ok()?;
+    let nr = nr as u32;
+    if nr == conf!(capture.syscalls.read)
+        || nr == conf!(capture.syscalls.write)
+        || nr == conf!(capture.syscalls.recvfrom)
+        || nr == conf!(capture.syscalls.sendto)
+    {
+        Some(Source::Buffer(arg1))
+    } else if nr == conf!(capture.syscalls.readv) || nr == conf!(capture.syscalls.writev) {
+        let count: u64 = kernel::read(regs, conf!(capture.regs.arg2)).ok()?;
+        Some(Source::Iovecs { iov: arg1, count })
+    } else if nr == conf!(capture.syscalls.recvmsg) || nr == conf!(capture.syscalls.sendmsg) {
+        // struct user_msghdr: msg_iov at 16, msg_iovlen at 24 (fixed by the ABI).
+        let iov: u64 = user(arg1 + 16).ok()?;
+        let count: u64 = user(arg1 + 24).ok()?;
+        Some(Source::Iovecs { iov, count })
+    } else {
+        None
+    }
+}
+
+/// The first 8 bytes of the payload (zero padded).
+fn first_bytes(source: &Source) -> Option<[u8; 8]> {
+    let base = match *source {
+        Source::Buffer(buf) => buf,
+        Source::Iovecs { iov, count } => {
+            if count == 0 {
+                return None;
+            }
+            user::<u64>(iov).ok()?
+        }
+    };
+    user::<[u8; 8]>(base).ok()
+}
+
+fn starts_with(bytes: &[u8; 8], prefix: &[u8]) -> bool {
+    let mut i = 0;
+    while i < prefix.len() && i < 8 {
+        if bytes[i] != prefix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Decides the connection's protocol and our side of it from its first bytes.
+fn classify(state: &mut FlowState, source: &Source, len: u32, direction: u32) {
+    let Some(bytes) = first_bytes(source) else {
+        return;
+    };
+    let request = starts_with(&bytes, b"GET /")
+        || starts_with(&bytes, b"POST /")
+        || starts_with(&bytes, b"PUT /")
+        || starts_with(&bytes, b"HEAD /")
+        || starts_with(&bytes, b"DELETE /")
+        || starts_with(&bytes, b"PATCH /")
+        || starts_with(&bytes, b"OPTIONS ");
+    let response = starts_with(&bytes, b"HTTP/1.");
+    // Receiving a request or sending a response: we are the server.
+    if (request && direction == DIRECTION_RECEIVED) || (response && direction == DIRECTION_SENT) {
+        state.protocol = PROTOCOL_HTTP1;
+        state.role = ROLE_SERVER;
+    } else if request || response {
+        state.protocol = PROTOCOL_HTTP1;
+        state.role = ROLE_CLIENT;
+    } else if len >= 8 {
+        state.protocol = PROTOCOL_OTHER;
+    } else {
+        state.attempts += 1;
+        if state.attempts >= CLASSIFY_ATTEMPTS {
+            state.protocol = PROTOCOL_OTHER;
+        }
+    }
+}
+
+fn flow_opened(flow: FlowKey, sk: u64, role: u32) {
+    let kind = EventKind::FlowOpened;
+    counters::seen(kind);
+    let Some(mut entry) = EVENTS.reserve::<FlowOpenedEvent>(0) else {
+        counters::ringbuf_full(kind);
+        return;
+    };
+    let mut endpoints = sock::endpoints(sk).unwrap_or_default();
+    if endpoints.family == 0 {
+        endpoints.family = AF_UNIX;
+    }
+    entry.write(FlowOpenedEvent {
+        header: emit::header(kind, task::current()),
+        flow,
+        protocol: PROTOCOL_HTTP1,
+        role,
+        endpoints,
+    });
+    entry.submit(0);
+}
+
+/// Copies `n` bytes from user `src` to `data[offset..]`.
+#[inline(always)]
+fn copy_user(data: &mut [u8; 3 * CAPTURE_MAX], offset: usize, src: u64, n: usize) -> bool {
+    let offset = offset & OFFSET_MASK;
+    let n = n & LENGTH_MASK;
+    if n == 0 {
+        return true;
+    }
+    // SAFETY: offset + n < 3 * CAPTURE_MAX by the masks.
+    unsafe {
+        bpf_probe_read_user(
+            data.as_mut_ptr().add(offset) as *mut _,
+            n as u32,
+            src as *const _,
+        ) == 0
+    }
+}
+
+fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32) {
+    let kind = EventKind::FlowData;
+    let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
+        return;
+    };
+    // SAFETY: per-CPU slot, only this CPU uses it while we run.
+    let scratch = unsafe { &mut *scratch };
+    let total = len as usize;
+    let mut cap = conf!(capture.max_bytes) as usize;
+    if cap > CAPTURE_MAX {
+        cap = CAPTURE_MAX;
+    }
+    if cap > total {
+        cap = total;
+    }
+    let mut captured = 0usize;
+    let mut tail = 0usize;
+    match *source {
+        Source::Buffer(buf) => {
+            if copy_user(&mut scratch.data, 0, buf, cap) {
+                captured = cap;
+            }
+            if total > cap && captured == cap {
+                tail = total - cap;
+                if tail > CAPTURE_TAIL {
+                    tail = CAPTURE_TAIL;
+                }
+                if !copy_user(&mut scratch.data, cap, buf + (total - tail) as u64, tail) {
+                    tail = 0;
+                }
+            }
+        }
+        Source::Iovecs { iov, count } => {
+            let mut i = 0;
+            while i < MAX_IOVECS && (i as u64) < count && captured < cap {
+                let Ok(base) = user::<u64>(iov + i as u64 * 16) else {
+                    break;
+                };
+                let Ok(iov_len) = user::<u64>(iov + i as u64 * 16 + 8) else {
+                    break;
+                };
+                let mut n = cap - captured;
+                if (iov_len as usize) < n {
+                    n = iov_len as usize;
+                }
+                if !copy_user(&mut scratch.data, captured, base, n) {
+                    break;
+                }
+                captured += n;
+                i += 1;
+            }
+        }
+    }
+    counters::seen(kind);
+    scratch.head = FlowDataHeader {
+        header: emit::header(kind, task::current()),
+        flow,
+        direction,
+        total_len: len,
+        captured_len: captured as u32,
+        tail_len: tail as u32,
+    };
+    let size = core::mem::size_of::<FlowDataHeader>() + ((captured + tail) & LENGTH_MASK);
+    // SAFETY: `size` is within the scratch record (header + masked length).
+    let record =
+        unsafe { core::slice::from_raw_parts(scratch as *const Scratch as *const u8, size) };
+    if EVENTS.output(record, 0).is_err() {
+        counters::ringbuf_full(kind);
+    }
+}
+
+/// A connection closed: tell the agent if it was being captured.
+#[inline(always)]
+pub fn on_close(sk: u64) {
+    let Some(state) = FLOWS.get_ptr(&sk) else {
+        return;
+    };
+    // SAFETY: map value pointer valid for this program run.
+    let state = unsafe { &*state };
+    if state.protocol == PROTOCOL_HTTP1 {
+        let kind = EventKind::FlowClosed;
+        counters::seen(kind);
+        match EVENTS.reserve::<FlowClosedEvent>(0) {
+            Some(mut entry) => {
+                entry.write(FlowClosedEvent {
+                    header: emit::header(kind, task::current()),
+                    flow: FlowKey { sk, ino: state.ino },
+                });
+                entry.submit(0);
+            }
+            None => counters::ringbuf_full(kind),
+        }
+    }
+    let _ = FLOWS.remove(&sk);
+}
+
+/// Direction constants re-exported for the socket programs.
+pub const RECEIVED: u32 = DIRECTION_RECEIVED;
+pub const SENT: u32 = DIRECTION_SENT;
