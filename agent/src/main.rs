@@ -11,7 +11,9 @@ mod probes;
 mod protocols;
 mod run;
 mod server;
+mod service;
 mod telemetry;
+mod traces;
 
 use std::process::ExitCode;
 

@@ -79,6 +79,7 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     let server_task = tokio::spawn(server::serve(listener, state, server_stop));
 
     let (events_tx, events_rx) = mpsc::channel(args.channel_capacity.max(1));
+    let output_tx = events_tx.clone();
     let (flows_tx, flows_rx) = mpsc::channel(args.channel_capacity.max(1));
     let reader_task = tokio::spawn(pipeline::reader::read_ring(
         ring,
@@ -89,7 +90,11 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
         metrics.clone(),
         stop_rx.clone(),
     ));
-    let flows_task = tokio::spawn(debug_flows(flows_rx, metrics.clone()));
+    let flows_task = tokio::spawn(crate::http::pipeline::run(
+        flows_rx,
+        output_tx,
+        metrics.clone(),
+    ));
     let writer_task = tokio::spawn(pipeline::writer::write_events(
         events_rx,
         args.log_format,
@@ -111,8 +116,8 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     drop(ebpf);
     let _ = stop_tx.send(true);
     stop_stage("ring reader", reader_task).await;
-    stop_stage("writer", writer_task).await;
     stop_stage("flows", flows_task).await;
+    stop_stage("writer", writer_task).await;
     stop_stage("server", server_task).await;
     Ok(())
 }
@@ -126,25 +131,5 @@ async fn stop_stage<T>(name: &str, task: tokio::task::JoinHandle<T>) {
     {
         tracing::warn!("{name} did not stop within {STAGE_STOP_DEADLINE:?}; aborted");
         abort.abort();
-    }
-}
-
-/// Temporary consumer of captured flows until the HTTP pipeline lands.
-async fn debug_flows(
-    mut flows: mpsc::Receiver<crate::events::KernelEvent>,
-    metrics: Arc<AgentMetrics>,
-) {
-    while let Some(event) = flows.recv().await {
-        metrics.event_delivered(event.kind());
-        if let crate::events::KernelEvent::FlowData(data) = &event {
-            tracing::debug!(
-                direction = data.head.direction,
-                total = data.head.total_len,
-                text = %String::from_utf8_lossy(&data.captured[..data.captured.len().min(60)]),
-                "flow data"
-            );
-        } else {
-            tracing::debug!(?event, "flow event");
-        }
     }
 }

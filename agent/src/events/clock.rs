@@ -18,6 +18,11 @@ fn now_ns(clock: libc::clockid_t) -> i128 {
     ts.tv_sec as i128 * 1_000_000_000 + ts.tv_nsec as i128
 }
 
+/// CLOCK_MONOTONIC now, in the kernel programs' time base.
+pub fn monotonic_now_ns() -> u64 {
+    now_ns(libc::CLOCK_MONOTONIC) as u64
+}
+
 impl MonotonicClock {
     pub fn new() -> MonotonicClock {
         let monotonic = now_ns(libc::CLOCK_MONOTONIC);

@@ -2,3 +2,5 @@
 //! exchanges (process, thread, endpoints), for metrics and spans.
 
 pub mod exchange;
+pub mod pipeline;
+pub mod route;

@@ -4,5 +4,6 @@
 //! is dropped and counted (`sonde_events_dropped_total{reason="channel_full"}`).
 
 pub mod format;
+pub mod output;
 pub mod reader;
 pub mod writer;

@@ -8,6 +8,9 @@ use tokio::{
     sync::{mpsc, watch},
 };
 
+use sonde_common::EventKind;
+
+use super::output::OutputRecord;
 use crate::{
     events::{decode, KernelEvent},
     telemetry::{AgentMetrics, DropReason},
@@ -15,7 +18,8 @@ use crate::{
 
 /// Where decoded events go: the log, or the protocol parsers.
 pub struct Outlets {
-    pub log: mpsc::Sender<KernelEvent>,
+    pub log: mpsc::Sender<OutputRecord>,
+    /// Flow events, plus process exec/exit so cached identities are dropped.
     pub flows: mpsc::Sender<KernelEvent>,
 }
 
@@ -50,12 +54,17 @@ fn drain(ring: &mut RingBuf<MapData>, events: &Outlets, metrics: &AgentMetrics) 
         match decode(&record) {
             Ok(event) => {
                 let kind = event.kind();
-                let outlet = if event.is_flow() {
-                    &events.flows
+                if matches!(kind, EventKind::ProcessExec | EventKind::ProcessExit) {
+                    // The HTTP pipeline forgets what it knew of the process;
+                    // the log still gets the event, so a full channel loses nothing.
+                    let _ = events.flows.try_send(event.clone());
+                }
+                let sent = if event.is_flow() {
+                    events.flows.try_send(event).is_ok()
                 } else {
-                    &events.log
+                    events.log.try_send(OutputRecord::Event(event)).is_ok()
                 };
-                if outlet.try_send(event).is_err() {
+                if !sent {
                     metrics.event_dropped(kind, DropReason::ChannelFull);
                 }
             }

@@ -7,17 +7,18 @@ use tokio::{
     sync::mpsc,
 };
 
-use super::format::write_line;
+use super::{format::write_line, output::OutputRecord};
 use crate::{
     cli::LogFormat,
-    events::{clock::MonotonicClock, KernelEvent, LogRecord},
+    events::{clock::MonotonicClock, LogRecord},
     telemetry::{AgentMetrics, DropReason},
+    traces,
 };
 
 /// Formats every event from `events` onto `out`, flushing whenever the
 /// channel is momentarily empty so lines appear promptly.
 pub async fn write_events<W: AsyncWrite + Unpin>(
-    mut events: mpsc::Receiver<KernelEvent>,
+    mut events: mpsc::Receiver<OutputRecord>,
     format: LogFormat,
     clock: MonotonicClock,
     metrics: Arc<AgentMetrics>,
@@ -35,15 +36,25 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
         }
         if broken {
             // stdout is gone: keep counting what cannot be shown.
-            for event in &batch {
-                metrics.event_dropped(event.kind(), DropReason::OutputError);
-            }
+            count(&batch, &metrics, Some(DropReason::OutputError));
             continue;
         }
         buffer.clear();
-        for event in &batch {
-            if let Some(record) = LogRecord::from_event(event, &clock) {
-                write_line(format, &record, &mut buffer);
+        for record in &batch {
+            match record {
+                OutputRecord::Event(event) => {
+                    if let Some(record) = LogRecord::from_event(event, &clock) {
+                        write_line(format, &record, &mut buffer);
+                    }
+                }
+                OutputRecord::Span(span) => {
+                    let line = match format {
+                        LogFormat::Json => traces::to_json_line(span, &clock),
+                        LogFormat::Human => traces::to_human_line(span, &clock),
+                    };
+                    buffer.extend_from_slice(line.as_bytes());
+                    buffer.push(b'\n');
+                }
             }
         }
         let written = async {
@@ -51,15 +62,27 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
             out.flush().await
         };
         match written.await {
-            Ok(()) => batch.iter().for_each(|e| metrics.event_delivered(e.kind())),
+            Ok(()) => count(&batch, &metrics, None),
             Err(error) => {
                 tracing::error!(%error, "cannot write events to stdout; counting them as dropped from now on");
-                batch
-                    .iter()
-                    .for_each(|e| metrics.event_dropped(e.kind(), DropReason::OutputError));
+                count(&batch, &metrics, Some(DropReason::OutputError));
                 broken = true;
             }
         }
     }
     let _ = out.flush().await;
+}
+
+/// Counts a batch as delivered, or as dropped for `reason`.
+fn count(batch: &[OutputRecord], metrics: &AgentMetrics, dropped: Option<DropReason>) {
+    for record in batch {
+        match (record, dropped) {
+            (OutputRecord::Event(event), None) => metrics.event_delivered(event.kind()),
+            (OutputRecord::Event(event), Some(reason)) => {
+                metrics.event_dropped(event.kind(), reason)
+            }
+            (OutputRecord::Span(_), None) => {}
+            (OutputRecord::Span(_), Some(_)) => metrics.span_dropped(),
+        }
+    }
 }

@@ -7,6 +7,7 @@
 mod collector;
 mod counters;
 mod exposition;
+mod http_metrics;
 mod kernel_counters;
 mod process;
 
@@ -19,6 +20,8 @@ use self::collector::AgentCollector;
 pub use self::counters::DropReason;
 use self::counters::UserCounters;
 pub use self::exposition::{OPENMETRICS_TEXT, PROMETHEUS_TEXT};
+use self::http_metrics::HttpCollector;
+pub use self::http_metrics::{HttpMetrics, PipelineStats};
 pub use self::kernel_counters::{KernelCounterSource, KernelCounters};
 
 /// The agent's self-monitoring: hot-path counters plus a scrape-time view of
@@ -57,6 +60,7 @@ pub use self::kernel_counters::{KernelCounterSource, KernelCounters};
 #[derive(Debug)]
 pub struct AgentMetrics {
     counters: Arc<UserCounters>,
+    http: Arc<HttpMetrics>,
     registry: Registry,
 }
 
@@ -76,7 +80,24 @@ impl AgentMetrics {
             kernel,
             version,
         )));
-        AgentMetrics { counters, registry }
+        let http = Arc::new(HttpMetrics::new());
+        registry.register_collector(Box::new(HttpCollector(Arc::clone(&http))));
+        AgentMetrics {
+            counters,
+            http,
+            registry,
+        }
+    }
+
+    /// The HTTP request duration histograms, rendered after the agent's own
+    /// series.
+    pub fn http(&self) -> &HttpMetrics {
+        &self.http
+    }
+
+    /// Counts a finished span the output had no room for.
+    pub fn span_dropped(&self) {
+        self.http.span_dropped();
     }
 
     /// Counts an event handed to the output.

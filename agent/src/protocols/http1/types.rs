@@ -36,7 +36,8 @@ pub enum Http1Event {
     /// A request head was complete: emitted as soon as it is, before the
     /// response, so that work done while serving it can be linked to it.
     RequestStarted {
-        /// Index of the request on this connection, from 0.
+        /// Index of the request on this connection, from 0 (requests whose
+        /// head could not be read are not numbered).
         sequence: u64,
         head: RequestHead,
         /// Timestamp and thread of the chunk carrying the request's first byte.
@@ -69,12 +70,38 @@ pub struct Http1Exchange {
     pub request_tid: u32,
     /// Last byte of the request (end of its body).
     pub request_end_ns: u64,
-    /// First and last byte of the final response.
+    /// First and last byte of the final response (for a body delimited by
+    /// the connection's close, the end is the close: only then is it known
+    /// to be the last byte). `response_end_ns` is None when the response
+    /// did not complete.
     pub response_start_ns: Option<u64>,
     pub response_end_ns: Option<u64>,
-    /// Thread that carried the response's last byte.
+    /// Thread that carried the response's last byte (None when the response
+    /// did not complete).
     pub response_tid: Option<u32>,
+    /// Bytes of the message bodies as transferred (chunked framing
+    /// included, heads excluded), counting the bytes that were not captured.
     pub request_body_bytes: u64,
     pub response_body_bytes: u64,
     pub error: Option<ExchangeError>,
+}
+
+/// What a connection's parser could not use, for the drop counters: nothing
+/// the parser gives up on goes uncounted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Http1Stats {
+    /// Request heads given up on: not HTTP/1.x, larger than the head cap,
+    /// not captured, or with a body whose length cannot be known.
+    pub requests_unparseable: u64,
+    /// Requests not tracked because too many were waiting for a response.
+    pub requests_dropped: u64,
+    /// Responses given up on: head not parseable or not captured, or body
+    /// framing broken.
+    pub responses_unparseable: u64,
+    /// Responses that answered no request the parser had read (the
+    /// connection was picked up mid-exchange, or the request was unreadable).
+    pub responses_unpaired: u64,
+    /// Bytes ignored: while out of sync, or after the connection switched
+    /// to another protocol (101, CONNECT).
+    pub bytes_skipped: u64,
 }

@@ -1,0 +1,19 @@
+//! Spans from observed HTTP exchanges: a Server span per inbound request, a
+//! Client span per outbound one, linked into traces by the inbound W3C
+//! `traceparent` and by the thread that serves a request.
+//!
+//! Input: the [`HttpEvent`](crate::http::exchange::HttpEvent)s of each
+//! connection, in order. Output: finished [`Span`]s, printed as JSON or
+//! human lines until an exporter takes them.
+
+mod assembler;
+mod context;
+mod render;
+mod span;
+
+pub use self::assembler::SpanAssembler;
+pub use self::render::{to_human_line, to_json_line};
+pub use self::span::Span;
+
+#[cfg(test)]
+mod tests;
