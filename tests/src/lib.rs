@@ -7,18 +7,26 @@
 //! - [`events`]: typed access to the agent's flat, dotted event attributes.
 //! - [`metrics`]: the Prometheus text format, parsed just enough to read a series.
 //! - [`http`]: a raw HTTP/1.0 GET.
+//! - [`django`]: the Django test app under gunicorn or uwsgi, and its access log.
+//! - [`client`]: a raw HTTP/1.1 client and a driver for a known mix of requests.
+//! - [`spans`]: the agent's HTTP span lines, checked against the span contract.
+//! - [`red`]: the HTTP duration histograms on `/metrics`.
 //! - [`command`]: run a command with a deadline.
 //! - [`kernel`]: what `bpftool` and `/proc` say about global kernel state.
 //!
 //! Tests that need the agent fail, never skip, when it is missing or cannot run.
 
 pub mod agent;
+pub mod client;
 pub mod command;
+pub mod django;
 pub mod events;
 pub mod http;
 pub mod kernel;
 pub mod metrics;
 pub mod paths;
+pub mod red;
+pub mod spans;
 pub mod workload;
 
 pub use agent::{Agent, Stopped};
