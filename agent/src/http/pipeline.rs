@@ -183,7 +183,7 @@ impl HttpPipeline {
         if events.is_empty() {
             return;
         }
-        let comm = comm_text(&connection.comm);
+        let comm = c_text(&connection.comm);
         let service = self.services.resolve_with_comm(connection.pid, &comm);
         if self.routes.len() >= MAX_SERVICES && !self.routes.contains_key(&service.name) {
             // Start over rather than grow without bound; the metric series
@@ -242,7 +242,8 @@ impl HttpPipeline {
     }
 }
 
-fn comm_text(raw: &[u8]) -> String {
+/// A NUL-terminated kernel string as text.
+fn c_text(raw: &[u8]) -> String {
     let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
     String::from_utf8_lossy(&raw[..end]).into_owned()
 }
@@ -263,8 +264,8 @@ fn endpoints(opened: &FlowOpenedEvent) -> (Option<Endpoint>, Option<Endpoint>) {
     let ends = &opened.endpoints;
     if ends.family == AF_UNIX {
         return (
-            Some(Endpoint::Unix(String::new())),
-            Some(Endpoint::Unix(String::new())),
+            Some(Endpoint::Unix(c_text(&opened.local_path))),
+            Some(Endpoint::Unix(c_text(&opened.peer_path))),
         );
     }
     let local = ip(ends.family, &ends.local_addr)

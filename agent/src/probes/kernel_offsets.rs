@@ -153,7 +153,10 @@ fn offsets_from(btf: &KernelBtf) -> Result<KernelOffsets, KernelOffsetsError> {
         sock_socket: btf.offset("sock", "sk_socket")?,
         socket_ino: btf.offset("socket_alloc", "vfs_inode")? + btf.offset("inode", "i_ino")?,
         task_stack: btf.offset("task_struct", "stack")?,
-        _pad: 0,
+        unix_addr: btf.offset("unix_sock", "addr")?,
+        unix_peer: btf.offset("unix_sock", "peer")?,
+        unix_address_path: btf.offset("unix_address", "name")?
+            + btf.offset("sockaddr_un", "sun_path")?,
     })
 }
 
@@ -270,7 +273,9 @@ mod tests {
                 sock_socket: 288,
                 socket_ino: 128 + 64,
                 task_stack: 32,
-                _pad: 0,
+                unix_addr: 784,
+                unix_peer: 872,
+                unix_address_path: 8 + 2,
             };
             assert_eq!(offsets, expected);
         }

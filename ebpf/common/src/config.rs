@@ -83,7 +83,12 @@ pub struct KernelOffsets {
     pub socket_ino: u32,
     /// `task_struct.stack`.
     pub task_stack: u32,
-    pub _pad: u32,
+    /// `unix_sock.addr`: the socket's bound `struct unix_address *`.
+    pub unix_addr: u32,
+    /// `unix_sock.peer`: the connected peer's `struct sock *`.
+    pub unix_peer: u32,
+    /// From a `struct unix_address` to its `sun_path`.
+    pub unix_address_path: u32,
 }
 
 /// Where a task's saved user registers are, to read the syscall's arguments.
@@ -152,4 +157,4 @@ mod pod {
 
 // The kernel and the agent must agree on these layouts to the byte; a size
 // change without a matching field change means implicit padding crept in.
-const _: () = assert!(core::mem::size_of::<ProbeConfig>() == 216);
+const _: () = assert!(core::mem::size_of::<ProbeConfig>() == 224);

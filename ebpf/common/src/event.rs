@@ -212,7 +212,7 @@ pub struct FlowKey {
 
 /// A connection was classified: who owns it and its endpoints.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowOpenedEvent {
     pub header: EventHeader,
     pub flow: FlowKey,
@@ -222,7 +222,14 @@ pub struct FlowOpenedEvent {
     pub role: u32,
     /// For [`AF_INET`]/[`AF_INET6`]; `family` is [`AF_UNIX`] for Unix sockets.
     pub endpoints: Endpoints,
+    /// Unix sockets: the path this socket and its peer are bound to (NUL
+    /// terminated; empty when unbound or abstract).
+    pub local_path: [u8; UNIX_PATH_LEN],
+    pub peer_path: [u8; UNIX_PATH_LEN],
 }
+
+/// Bytes of a Unix socket path kept (sun_path is 108 bytes).
+pub const UNIX_PATH_LEN: usize = 108;
 
 /// A captured connection closed.
 #[repr(C)]
@@ -256,6 +263,6 @@ pub struct FlowDataHeader {
 }
 
 const _: () = assert!(core::mem::size_of::<TcpEvent>() == 136);
-const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 112);
+const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 328);
 const _: () = assert!(core::mem::size_of::<FlowClosedEvent>() == 64);
 const _: () = assert!(core::mem::size_of::<FlowDataHeader>() == 80);

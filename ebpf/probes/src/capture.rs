@@ -11,14 +11,14 @@
 //! registers (`task->stack` + an offset measured at load, see calibrate.rs).
 
 use aya_ebpf::{
-    helpers::gen::bpf_probe_read_user,
+    helpers::{bpf_probe_read_kernel_str_bytes, gen::bpf_probe_read_user},
     macros::map,
     maps::{LruHashMap, PerCpuArray},
 };
 use sonde_common::{
     EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, AF_INET, AF_INET6,
     AF_UNIX, CAPTURE_MAX, CAPTURE_TAIL, DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1,
-    PROTOCOL_OTHER, PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER,
+    PROTOCOL_OTHER, PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER, UNIX_PATH_LEN,
 };
 
 use crate::{
@@ -241,14 +241,38 @@ fn flow_opened(flow: FlowKey, sk: u64, role: u32) {
     if endpoints.family == 0 {
         endpoints.family = AF_UNIX;
     }
-    entry.write(FlowOpenedEvent {
-        header: emit::header(kind, task::current()),
-        flow,
-        protocol: PROTOCOL_HTTP1,
-        role,
-        endpoints,
-    });
+    let event = entry.as_mut_ptr();
+    // SAFETY: `event` points to a reserved, writable ring-buffer slot.
+    unsafe {
+        (*event).header = emit::header(kind, task::current());
+        (*event).flow = flow;
+        (*event).protocol = PROTOCOL_HTTP1;
+        (*event).role = role;
+        (*event).endpoints = endpoints;
+        (*event).local_path[0] = 0;
+        (*event).peer_path[0] = 0;
+        if endpoints.family == AF_UNIX {
+            unix_path(sk, &mut (*event).local_path);
+            if let Ok(peer) = kernel::read::<u64>(sk, conf!(kernel.unix_peer)) {
+                unix_path(peer, &mut (*event).peer_path);
+            }
+        }
+    }
     entry.submit(0);
+}
+
+/// The path a Unix socket is bound to, into `out` (left empty if none).
+#[inline(always)]
+fn unix_path(sk: u64, out: &mut [u8; UNIX_PATH_LEN]) {
+    let Ok(address) = kernel::read::<u64>(sk, conf!(kernel.unix_addr)) else {
+        return;
+    };
+    if address == 0 {
+        return;
+    }
+    let path = address + conf!(kernel.unix_address_path) as u64;
+    // SAFETY: bpf_probe_read_kernel_str_bytes checks the address.
+    let _ = unsafe { bpf_probe_read_kernel_str_bytes(path as *const u8, out) };
 }
 
 /// Copies `n` bytes from user `src` to `data[offset..]`.
