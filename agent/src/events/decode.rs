@@ -33,12 +33,13 @@ pub struct FlowData {
     pub tail: Vec<u8>,
 }
 
-/// One decoded event.
+/// One decoded event. The large, rarer records are boxed so that the
+/// frequent ones move cheaply through the channels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KernelEvent {
     Tcp(EventKind, TcpEvent),
-    Process(EventKind, ProcessEvent),
-    FlowOpened(FlowOpenedEvent),
+    Process(EventKind, Box<ProcessEvent>),
+    FlowOpened(Box<FlowOpenedEvent>),
     FlowData(FlowData),
     FlowClosed(FlowClosedEvent),
 }
@@ -113,9 +114,11 @@ pub fn decode(bytes: &[u8]) -> Result<KernelEvent, DecodeError> {
     let kind = EventKind::from_u32(raw_kind).ok_or(DecodeError::UnknownKind(raw_kind))?;
     match kind {
         EventKind::ProcessExec | EventKind::ProcessExit => {
-            read_exact::<ProcessEvent>(kind, bytes).map(|e| KernelEvent::Process(kind, e))
+            read_exact::<ProcessEvent>(kind, bytes).map(|e| KernelEvent::Process(kind, Box::new(e)))
         }
-        EventKind::FlowOpened => read_exact(kind, bytes).map(KernelEvent::FlowOpened),
+        EventKind::FlowOpened => {
+            read_exact(kind, bytes).map(|e| KernelEvent::FlowOpened(Box::new(e)))
+        }
         EventKind::FlowClosed => read_exact(kind, bytes).map(KernelEvent::FlowClosed),
         EventKind::FlowData => flow_data(bytes).map(KernelEvent::FlowData),
         EventKind::TcpConnect

@@ -349,14 +349,18 @@ mod tests {
             filename: [0; sonde_common::PATH_LEN],
         };
         let clock = MonotonicClock::new();
-        let exited =
-            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock)
-                .unwrap();
+        let exited = LogRecord::from_event(
+            &KernelEvent::Process(EventKind::ProcessExit, Box::new(event)),
+            &clock,
+        )
+        .unwrap();
         assert_eq!(exited.get("process.exit.code"), Some(&Value::Int(3)));
         event.exit_status = 9;
-        let killed =
-            LogRecord::from_event(&KernelEvent::Process(EventKind::ProcessExit, event), &clock)
-                .unwrap();
+        let killed = LogRecord::from_event(
+            &KernelEvent::Process(EventKind::ProcessExit, Box::new(event)),
+            &clock,
+        )
+        .unwrap();
         assert_eq!(
             killed.get("sonde.process.exit.signal"),
             Some(&Value::Int(9))
