@@ -1,6 +1,7 @@
-//! A raw HTTP/1.1 client over `TcpStream` (keep-alive or one request per
-//! connection; Content-Length, chunked and close-delimited bodies), and a driver
-//! that sends a known mix of requests and records what the server answered.
+//! A raw HTTP/1.1 client over TCP or a Unix-domain stream socket (keep-alive or
+//! one request per connection; Content-Length, chunked and close-delimited
+//! bodies), and a driver that sends a known mix of requests and records what the
+//! server answered.
 //!
 //! Every request carries a unique [`REQUEST_ID_HEADER`], which the test servers
 //! write to their access logs, so that the client's record of a request, the
@@ -9,8 +10,11 @@
 
 use std::{
     collections::BTreeMap,
+    fmt,
     io::{self, Read, Write},
-    net::{SocketAddr, TcpStream},
+    net::{Shutdown, SocketAddr, TcpStream},
+    os::unix::net::UnixStream,
+    path::PathBuf,
     sync::atomic::{AtomicU64, Ordering},
     thread,
     time::{Duration, Instant, SystemTime},
@@ -34,6 +38,119 @@ pub fn next_request_id() -> u64 {
 fn next_connection_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Where a server listens: a TCP address, or a Unix-domain socket file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+impl Endpoint {
+    /// The `Host` header to send: the address, or `localhost` for a socket
+    /// file (as `curl --unix-socket` does).
+    pub fn host(&self) -> String {
+        match self {
+            Endpoint::Tcp(addr) => addr.to_string(),
+            Endpoint::Unix(_) => "localhost".into(),
+        }
+    }
+}
+
+impl From<SocketAddr> for Endpoint {
+    fn from(addr: SocketAddr) -> Endpoint {
+        Endpoint::Tcp(addr)
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Tcp(addr) => write!(f, "{addr}"),
+            Endpoint::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// A connected stream of either family.
+#[derive(Debug)]
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    fn connect(endpoint: &Endpoint) -> io::Result<Stream> {
+        match endpoint {
+            Endpoint::Tcp(addr) => {
+                let stream = TcpStream::connect_timeout(addr, IO_TIMEOUT)?;
+                stream.set_nodelay(true)?;
+                Ok(Stream::Tcp(stream))
+            }
+            Endpoint::Unix(path) => Ok(Stream::Unix(UnixStream::connect(path)?)),
+        }
+    }
+
+    fn set_timeouts(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => {
+                s.set_read_timeout(timeout)?;
+                s.set_write_timeout(timeout)
+            }
+            Stream::Unix(s) => {
+                s.set_read_timeout(timeout)?;
+                s.set_write_timeout(timeout)
+            }
+        }
+    }
+
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+        }
+    }
+
+    /// The local port; 0 on a Unix socket, which has none.
+    fn local_port(&self) -> io::Result<u16> {
+        match self {
+            Stream::Tcp(s) => Ok(s.local_addr()?.port()),
+            Stream::Unix(_) => Ok(0),
+        }
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.shutdown(how),
+            Stream::Unix(s) => s.shutdown(how),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.flush(),
+            Stream::Unix(s) => s.flush(),
+        }
+    }
 }
 
 /// (`http.route`, `http.request.method`, `http.response.status_code`): the key
@@ -109,7 +226,8 @@ pub struct Exchange {
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// The client's port: the server span's `network.peer.port`.
+    /// The client's port: the server span's `network.peer.port` (0 on a Unix
+    /// socket, which has no port).
     pub local_port: u16,
     /// Which connection (numbered in this process) carried it.
     pub connection: u64,
@@ -145,8 +263,8 @@ impl Exchange {
 /// without saying so, so the client cannot always tell from the response.
 #[derive(Debug)]
 pub struct Conn {
-    stream: TcpStream,
-    addr: SocketAddr,
+    stream: Stream,
+    endpoint: Endpoint,
     local_port: u16,
     id: u64,
     sequence: u32,
@@ -156,15 +274,15 @@ pub struct Conn {
 }
 
 impl Conn {
-    pub fn open(addr: SocketAddr, server_keeps_alive: bool) -> io::Result<Conn> {
-        let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
-        stream.set_read_timeout(Some(IO_TIMEOUT))?;
-        stream.set_write_timeout(Some(IO_TIMEOUT))?;
-        stream.set_nodelay(true)?;
-        let local_port = stream.local_addr()?.port();
+    /// Connects to `endpoint`: a `SocketAddr`, or an [`Endpoint::Unix`] path.
+    pub fn open(endpoint: impl Into<Endpoint>, server_keeps_alive: bool) -> io::Result<Conn> {
+        let endpoint = endpoint.into();
+        let stream = Stream::connect(&endpoint)?;
+        stream.set_timeouts(Some(IO_TIMEOUT))?;
+        let local_port = stream.local_port()?;
         Ok(Conn {
             stream,
-            addr,
+            endpoint,
             local_port,
             id: next_connection_id(),
             sequence: 0,
@@ -174,7 +292,7 @@ impl Conn {
         })
     }
 
-    /// The client's (ephemeral) port.
+    /// The client's (ephemeral) port; 0 on a Unix socket.
     pub fn local_port(&self) -> u16 {
         self.local_port
     }
@@ -199,7 +317,7 @@ impl Conn {
             "{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sonde-tests\r\nAccept: */*\r\n{REQUEST_ID_HEADER}: {id}\r\nConnection: {}\r\n",
             request.method,
             request.target(),
-            self.addr,
+            self.endpoint.host(),
             if keep_alive { "keep-alive" } else { "close" },
         );
         for (name, value) in &request.headers {
@@ -264,7 +382,7 @@ impl Conn {
 
     /// Closes the writing half, as a client that sent a truncated request does.
     pub fn shutdown_write(&mut self) -> io::Result<()> {
-        self.stream.shutdown(std::net::Shutdown::Write)
+        self.stream.shutdown(Shutdown::Write)
     }
 
     /// Whatever the server sends until it closes, errors or `timeout` passes.
@@ -634,11 +752,13 @@ pub fn assert_statuses(exchanges: &[Exchange]) {
     );
 }
 
-/// Sends every request to `addr` from `options.threads` threads (request `i`
-/// goes to thread `i % threads`), each alternating keep-alive sessions and
-/// single requests on new connections. Panics, with what failed, on any I/O
-/// error: the server is expected to answer everything.
-pub fn run_mix(addr: SocketAddr, requests: &[Request], options: MixOptions) -> MixReport {
+/// Sends every request to `addr` (a `SocketAddr` or an [`Endpoint`]) from
+/// `options.threads` threads (request `i` goes to thread `i % threads`), each
+/// alternating keep-alive sessions and single requests on new connections.
+/// Panics, with what failed, on any I/O error: the server is expected to
+/// answer everything.
+pub fn run_mix(addr: impl Into<Endpoint>, requests: &[Request], options: MixOptions) -> MixReport {
+    let addr = &addr.into();
     let started = Instant::now();
     let threads = options.threads.max(1);
     let results: Vec<Result<Vec<Exchange>, String>> = thread::scope(|scope| {
@@ -678,7 +798,7 @@ pub fn run_mix(addr: SocketAddr, requests: &[Request], options: MixOptions) -> M
 }
 
 fn drive(
-    addr: SocketAddr,
+    addr: &Endpoint,
     requests: &[&Request],
     options: MixOptions,
     seed: u64,
@@ -698,7 +818,7 @@ fn drive(
             let reusable = conn.as_ref().is_some_and(Conn::is_open);
             if !reusable {
                 conn = Some(
-                    Conn::open(addr, options.server_keeps_alive)
+                    Conn::open(addr.clone(), options.server_keeps_alive)
                         .map_err(|e| format!("connect to {addr}: {e}"))?,
                 );
             }
@@ -724,13 +844,14 @@ fn drive(
 /// (e.g. starting the agent) and returns the connection, still open when the
 /// server keeps connections alive, for the caller to keep using.
 pub fn open_before<R>(
-    addr: SocketAddr,
+    addr: impl Into<Endpoint>,
     server_keeps_alive: bool,
     warm: &[Request],
     f: impl FnOnce() -> R,
 ) -> (Conn, Vec<Exchange>, R) {
-    let mut conn =
-        Conn::open(addr, server_keeps_alive).unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
+    let addr = addr.into();
+    let mut conn = Conn::open(addr.clone(), server_keeps_alive)
+        .unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
     let warmed: Vec<Exchange> = warm
         .iter()
         .map(|request| {
@@ -746,46 +867,82 @@ pub fn open_before<R>(
 
 #[cfg(test)]
 mod tests {
-    use std::net::{Ipv4Addr, TcpListener};
+    use std::{
+        net::{Ipv4Addr, TcpListener},
+        os::unix::net::UnixListener,
+    };
 
     use super::*;
+    use crate::paths::TempDir;
 
     /// A one-connection server that answers each request head with the next
     /// canned response and then closes when the canned responses run out.
     fn serve(responses: Vec<&'static [u8]>) -> (SocketAddr, thread::JoinHandle<Vec<String>>) {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let addr = listener.local_addr().unwrap();
-        let handle = thread::spawn(move || {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut heads = Vec::new();
-            let mut buf = Vec::new();
-            for response in responses {
-                let mut tmp = [0u8; 4096];
-                let end = loop {
-                    if let Some(end) = find(&buf, b"\r\n\r\n") {
-                        break end;
-                    }
-                    let n = stream.read(&mut tmp).unwrap();
-                    assert!(n > 0, "client closed early");
-                    buf.extend_from_slice(&tmp[..n]);
-                };
-                let head = String::from_utf8(buf[..end].to_vec()).unwrap();
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Content-Length: "))
-                    .map_or(0, |v| v.parse().unwrap());
-                buf.drain(..end + 4);
-                while buf.len() < length {
-                    let n = stream.read(&mut tmp).unwrap();
-                    buf.extend_from_slice(&tmp[..n]);
-                }
-                buf.drain(..length);
-                heads.push(head);
-                stream.write_all(response).unwrap();
-            }
-            heads
-        });
+        let handle = thread::spawn(move || answer(listener.accept().unwrap().0, responses));
         (addr, handle)
+    }
+
+    /// Reads each request on `stream` and answers it with the next response;
+    /// returns the request heads.
+    fn answer(mut stream: impl Read + Write, responses: Vec<&'static [u8]>) -> Vec<String> {
+        let mut heads = Vec::new();
+        let mut buf = Vec::new();
+        for response in responses {
+            let mut tmp = [0u8; 4096];
+            let end = loop {
+                if let Some(end) = find(&buf, b"\r\n\r\n") {
+                    break end;
+                }
+                let n = stream.read(&mut tmp).unwrap();
+                assert!(n > 0, "client closed early");
+                buf.extend_from_slice(&tmp[..n]);
+            };
+            let head = String::from_utf8(buf[..end].to_vec()).unwrap();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "))
+                .map_or(0, |v| v.parse().unwrap());
+            buf.drain(..end + 4);
+            while buf.len() < length {
+                let n = stream.read(&mut tmp).unwrap();
+                buf.extend_from_slice(&tmp[..n]);
+            }
+            buf.drain(..length);
+            heads.push(head);
+            stream.write_all(response).unwrap();
+        }
+        heads
+    }
+
+    #[test]
+    fn talks_over_a_unix_socket() {
+        let dir = TempDir::new("sonde-client-unix");
+        let path = dir.path().join("app.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        let server = thread::spawn(move || {
+            answer(
+                listener.accept().unwrap().0,
+                vec![
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                    b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+                ],
+            )
+        });
+        let mut conn = Conn::open(Endpoint::Unix(path.clone()), true).unwrap();
+        assert_eq!(conn.local_port(), 0, "a Unix socket has no port");
+        let first = conn.exchange(&Request::get("/a", "/a", 200), true).unwrap();
+        let second = conn.exchange(&Request::get("/b", "/b", 500), true).unwrap();
+        assert_eq!((first.status, first.body.as_slice()), (200, &b"ok"[..]));
+        assert_eq!((second.status, second.sequence), (500, 1));
+        assert_eq!(first.connection, second.connection, "kept alive");
+        let heads = server.join().unwrap();
+        assert!(heads[0].contains("\r\nHost: localhost\r\n"), "{}", heads[0]);
+        assert_eq!(
+            Endpoint::Unix(path.clone()).to_string(),
+            format!("unix:{}", path.display())
+        );
     }
 
     #[test]

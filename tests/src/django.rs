@@ -1,7 +1,7 @@
 //! The Django test app (tests/django) under real servers: gunicorn with sync or
 //! gthread workers, uwsgi, and the small backend `/call-backend` calls. Each runs
-//! on a free loopback port, in its own process group, with an access log that
-//! this module parses.
+//! on a free loopback port (or, when asked, on a Unix socket file), in its own
+//! process group, with an access log that this module parses.
 //!
 //! The servers come from the venv built by `tests/django/setup.sh`
 //! ([`venv`]); a missing or stale venv fails the test with what to run.
@@ -19,8 +19,7 @@ use std::{
 
 use crate::{
     agent::free_port,
-    client::{self, Conn, Request},
-    http,
+    client::{self, Conn, Endpoint, Request},
     paths::{workspace_root, TempDir},
 };
 
@@ -35,6 +34,9 @@ pub const SETTINGS_MODULE: &str = "shop.settings";
 pub const BACKEND_SERVICE: &str = "sonde-test-backend";
 /// How long a server may take to answer its first request.
 pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The file name of the socket [`Server::start_on_unix_socket`] binds, in the
+/// server's temp dir.
+pub const UNIX_SOCKET_NAME: &str = "shop.sock";
 /// How long [`Server::stop`] waits after SIGTERM before SIGKILL.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -199,7 +201,7 @@ impl AccessRecord {
 pub struct Server {
     kind: ServerKind,
     child: Option<Child>,
-    addr: SocketAddr,
+    endpoint: Endpoint,
     access_log: PathBuf,
     output_log: PathBuf,
     _dir: TempDir,
@@ -211,13 +213,30 @@ impl Server {
     /// (each worker is warmed up, so first-request costs stay out of the test).
     /// Panics with the server's output when it does not come up.
     pub fn start(kind: ServerKind, backend: Option<&Server>) -> Server {
-        let venv = venv();
         let dir = TempDir::new(&format!("sonde-{}", kind.name()));
-        let port = free_port();
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+        Server::launch(kind, backend, dir, Endpoint::Tcp(addr))
+    }
+
+    /// Like [`Server::start`], but bound to a Unix socket file,
+    /// [`UNIX_SOCKET_NAME`] in the server's temp dir, instead of a port (no
+    /// backend: `BACKEND_URL` would need a port).
+    pub fn start_on_unix_socket(kind: ServerKind) -> Server {
+        let dir = TempDir::new(&format!("sonde-{}-unix", kind.name()));
+        let path = dir.path().join(UNIX_SOCKET_NAME);
+        Server::launch(kind, None, dir, Endpoint::Unix(path))
+    }
+
+    fn launch(
+        kind: ServerKind,
+        backend: Option<&Server>,
+        dir: TempDir,
+        endpoint: Endpoint,
+    ) -> Server {
+        let venv = venv();
         let access_log = dir.path().join("access.log");
         let output_log = dir.path().join("server.log");
-        let mut command = server_command(kind, &venv, addr, &access_log);
+        let mut command = server_command(kind, &venv, &endpoint, &access_log);
         command
             .current_dir(project_dir())
             .env_remove("OTEL_SERVICE_NAME")
@@ -248,7 +267,7 @@ impl Server {
         let mut server = Server {
             kind,
             child: Some(child),
-            addr,
+            endpoint,
             access_log,
             output_log,
             _dir: dir,
@@ -266,12 +285,33 @@ impl Server {
         self.kind
     }
 
+    /// Where the server listens.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The TCP address; panics for a server on a Unix socket.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        match &self.endpoint {
+            Endpoint::Tcp(addr) => *addr,
+            Endpoint::Unix(path) => panic!(
+                "{} listens on the Unix socket {}, not on a TCP address",
+                self.kind.name(),
+                path.display()
+            ),
+        }
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.addr().port()
+    }
+
+    /// The socket file, for a server on a Unix socket.
+    pub fn socket_path(&self) -> Option<&Path> {
+        match &self.endpoint {
+            Endpoint::Tcp(_) => None,
+            Endpoint::Unix(path) => Some(path),
+        }
     }
 
     /// The master (arbiter) process.
@@ -355,7 +395,9 @@ impl Server {
                     self.output_tail()
                 );
             }
-            let last = match http::get(self.addr, probe, Duration::from_secs(5)) {
+            let answer = Conn::open(self.endpoint.clone(), false)
+                .and_then(|mut conn| conn.exchange(&Request::get(probe, probe, 200), false));
+            let last = match answer {
                 Ok(r) if r.status == 200 => break,
                 Ok(r) => format!("GET {probe} answered {}", r.status),
                 Err(e) => format!("GET {probe}: {e}"),
@@ -364,7 +406,7 @@ impl Server {
                 Instant::now() < deadline,
                 "{} on {} not ready after {START_TIMEOUT:?} ({last}); its output:\n{}",
                 self.kind.name(),
-                self.addr,
+                self.endpoint,
                 self.output_tail()
             );
             thread::sleep(Duration::from_millis(100));
@@ -411,8 +453,9 @@ impl Server {
                 scope.spawn(|| {
                     for _ in 0..3 {
                         for request in &requests {
-                            let mut conn = Conn::open(self.addr, self.kind.keeps_alive())
-                                .unwrap_or_else(|e| panic!("warm-up connect: {e}"));
+                            let mut conn =
+                                Conn::open(self.endpoint.clone(), self.kind.keeps_alive())
+                                    .unwrap_or_else(|e| panic!("warm-up connect: {e}"));
                             let exchange = conn.exchange(request, false).unwrap_or_else(|e| {
                                 panic!(
                                     "warm-up {} {} on {}: {e}; server output:\n{}",
@@ -491,8 +534,19 @@ fn kill_group(pgid: libc::pid_t) {
     unsafe { libc::kill(-pgid, libc::SIGKILL) };
 }
 
-fn server_command(kind: ServerKind, venv: &Path, addr: SocketAddr, access_log: &Path) -> Command {
-    let bind = addr.to_string();
+fn server_command(
+    kind: ServerKind,
+    venv: &Path,
+    endpoint: &Endpoint,
+    access_log: &Path,
+) -> Command {
+    // Both take `host:port`; gunicorn wants `unix:` before a socket path,
+    // uwsgi takes the bare path.
+    let bind = match (endpoint, kind.is_uwsgi()) {
+        (Endpoint::Tcp(addr), _) => addr.to_string(),
+        (Endpoint::Unix(path), true) => path.display().to_string(),
+        (Endpoint::Unix(path), false) => format!("unix:{}", path.display()),
+    };
     let access_log = access_log.display().to_string();
     if kind.is_uwsgi() {
         let mut command = Command::new(venv.join("bin/uwsgi"));

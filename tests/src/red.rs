@@ -4,6 +4,7 @@
 
 use std::{
     collections::BTreeMap,
+    fmt,
     time::{Duration, Instant},
 };
 
@@ -22,7 +23,8 @@ pub const DEFAULT_BOUNDS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
-/// Labels every series carries.
+/// Labels every series carries (but `server_port` on a series of requests
+/// over a Unix socket, which has no port).
 pub const LABELS: [&str; 5] = [
     "http_request_method",
     "http_route",
@@ -73,20 +75,66 @@ fn without_le(sample: &Sample) -> BTreeMap<String, String> {
     labels
 }
 
+/// Which series of a histogram to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selector<'a> {
+    /// Those whose `server_port` label is this port.
+    Port(u16),
+    /// Those of this `service_name` without a `server_port` label: requests
+    /// over a Unix socket.
+    NoPort { service: &'a str },
+}
+
+impl Selector<'_> {
+    fn selects(&self, labels: &BTreeMap<String, String>) -> bool {
+        let port = labels.get("server_port");
+        match self {
+            Selector::Port(want) => port.is_some_and(|p| *p == want.to_string()),
+            Selector::NoPort { service } => {
+                port.is_none() && labels.get("service_name").map(String::as_str) == Some(*service)
+            }
+        }
+    }
+
+    /// The labels every selected series must carry.
+    fn required(&self) -> &'static [&'static str] {
+        match self {
+            Selector::Port(_) => &LABELS,
+            Selector::NoPort { .. } => &LABELS[..4],
+        }
+    }
+}
+
+impl fmt::Display for Selector<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Port(port) => write!(f, "{{server_port=\"{port}\"}}"),
+            Selector::NoPort { service } => {
+                write!(f, "{{service_name=\"{service}\"}} without server_port")
+            }
+        }
+    }
+}
+
 /// The series of histogram `base` (e.g. [`SERVER_DURATION`]) whose
 /// `server_port` label is `port`. Panics, naming the series, when one breaks
 /// the contract: a missing label, bounds other than [`DEFAULT_BOUNDS`] and
 /// +Inf, decreasing buckets, +Inf ≠ `_count`, or a missing or negative `_sum`.
 pub fn histograms(text: &str, base: &str, port: u16) -> Vec<Histogram> {
+    select(text, base, Selector::Port(port))
+}
+
+/// The series of histogram `base` that `selector` selects, checked as in
+/// [`histograms`].
+pub fn select(text: &str, base: &str, selector: Selector<'_>) -> Vec<Histogram> {
     let samples = metrics::parse(text).unwrap_or_else(|e| panic!("/metrics: {e}"));
-    let port = port.to_string();
     let bucket_name = format!("{base}_bucket");
     let count_name = format!("{base}_count");
     let sum_name = format!("{base}_sum");
     let mut series: BTreeMap<Vec<(String, String)>, Histogram> = BTreeMap::new();
     for sample in &samples {
         let is_ours = [&bucket_name, &count_name, &sum_name].contains(&&sample.name);
-        if !is_ours || sample.labels.get("server_port") != Some(&port) {
+        if !is_ours || !selector.selects(&sample.labels) {
             continue;
         }
         let labels = without_le(sample);
@@ -118,7 +166,8 @@ pub fn histograms(text: &str, base: &str, port: u16) -> Vec<Histogram> {
     let mut out: Vec<Histogram> = series.into_values().collect();
     for h in &mut out {
         h.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let missing: Vec<&str> = LABELS
+        let missing: Vec<&str> = selector
+            .required()
             .iter()
             .copied()
             .filter(|l| h.label(l).is_empty())
@@ -176,10 +225,21 @@ pub fn wait_for_total(
     total: u64,
     timeout: Duration,
 ) -> Vec<Histogram> {
+    wait_for_selected(agent, base, Selector::Port(port), total, timeout)
+}
+
+/// [`wait_for_total`] for the series `selector` selects.
+pub fn wait_for_selected(
+    agent: &Agent,
+    base: &str,
+    selector: Selector<'_>,
+    total: u64,
+    timeout: Duration,
+) -> Vec<Histogram> {
     let deadline = Instant::now() + timeout;
     loop {
         let text = agent.metrics();
-        let found = histograms(&text, base, port);
+        let found = select(&text, base, selector);
         let sum: u64 = counts(&found).values().sum();
         if sum >= total {
             return found;
@@ -191,7 +251,7 @@ pub fn wait_for_total(
                 .take(40)
                 .collect();
             panic!(
-                "expected {base}_count{{server_port=\"{port}\"}} to add up to {total} within {timeout:?}, \
+                "expected {base}_count{selector} to add up to {total} within {timeout:?}, \
                  it adds up to {sum}: {:?}\nHTTP series on /metrics (first 40):\n{}",
                 counts(&found),
                 related.join("\n")
@@ -241,6 +301,17 @@ mod tests {
         assert_eq!(h.at_most(0.025), Some(2.0));
         assert_eq!(counts(&found).values().sum::<u64>(), 3);
         assert!(histograms(&exposition(false), SERVER_DURATION, 1).is_empty());
+    }
+
+    #[test]
+    fn series_without_a_port_are_selected_by_service() {
+        let text = exposition(false).replace(",server_port=\"8000\"", "");
+        let found = select(&text, SERVER_DURATION, Selector::NoPort { service: "shop" });
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].key(), ("/items/{id}".into(), "GET".into(), 200));
+        assert!(histograms(&text, SERVER_DURATION, 8000).is_empty());
+        // service "x" has a port: not a Unix-socket series.
+        assert!(select(&text, SERVER_DURATION, Selector::NoPort { service: "x" }).is_empty());
     }
 
     #[test]

@@ -2,6 +2,12 @@
 //! finished exchange with `event.name` = `span`. Every span a test selects is
 //! checked against the contract (see [`Span::from_event`]); spans of other
 //! processes on the machine are not judged.
+//!
+//! A span of a connection over a Unix-domain socket (`network.transport` =
+//! `unix`) has no ports: never `network.peer.port`, no `server.port` on a
+//! server span (a client span may take one from its `Host` header); its
+//! `network.peer.address` (the peer socket's path) and `client.address` are
+//! absent when the peer socket has no name, as a client's usually has not.
 
 use std::{
     collections::BTreeMap,
@@ -40,11 +46,16 @@ pub struct Span {
     pub status: Option<u16>,
     pub error_type: Option<String>,
     pub server_address: String,
+    /// 0 when absent (only allowed on a Unix-socket span).
     pub server_port: u16,
-    /// Required on server spans only.
+    /// Required on TCP server spans only.
     pub client_address: Option<String>,
+    /// Empty when absent (only allowed on a Unix-socket span).
     pub peer_address: String,
+    /// 0 when absent (always so on a Unix-socket span).
     pub peer_port: u16,
+    /// `network.transport`: `tcp`, `unix`, or absent.
+    pub transport: Option<String>,
     pub service_name: String,
     pub pid: u32,
     pub tid: u32,
@@ -71,7 +82,19 @@ impl Span {
 
     fn parse(event: &Event) -> Span {
         let mut problems: Vec<String> = Vec::new();
-        let mut string = |key: &str| -> String {
+        let transport = match event.get("network.transport") {
+            None => None,
+            Some(Value::String(t)) if t == "tcp" || t == "unix" => Some(t.clone()),
+            Some(other) => {
+                problems.push(format!(
+                    "network.transport is {other}, expected \"tcp\" or \"unix\" (or absent)"
+                ));
+                None
+            }
+        };
+        let tcp = transport.as_deref() != Some("unix");
+        // An absent optional attribute reads as "" or 0.
+        let mut string = |key: &str, required: bool| -> String {
             match event.get(key) {
                 Some(Value::String(s)) if !s.is_empty() => s.clone(),
                 Some(other) => {
@@ -79,23 +102,25 @@ impl Span {
                     String::new()
                 }
                 None => {
-                    problems.push(format!("no {key}"));
+                    if required {
+                        problems.push(format!("no {key}"));
+                    }
                     String::new()
                 }
             }
         };
-        let kind_text = string("span.kind");
-        let trace_id = string("trace_id");
-        let span_id = string("span_id");
-        let name = string("name");
-        let method = string("http.request.method");
-        let url_path = string("url.path");
-        let route = string("http.route");
-        let server_address = string("server.address");
-        let peer_address = string("network.peer.address");
-        let service_name = string("service.name");
+        let kind_text = string("span.kind", true);
+        let trace_id = string("trace_id", true);
+        let span_id = string("span_id", true);
+        let name = string("name", true);
+        let method = string("http.request.method", true);
+        let url_path = string("url.path", true);
+        let route = string("http.route", true);
+        let server_address = string("server.address", true);
+        let peer_address = string("network.peer.address", tcp);
+        let service_name = string("service.name", true);
         let mut problems2: Vec<String> = Vec::new();
-        let mut number = |key: &str| -> u64 {
+        let mut number = |key: &str, required: bool| -> u64 {
             match event.get(key).map(|v| (v, v.as_u64())) {
                 Some((_, Some(n))) => n,
                 Some((v, None)) => {
@@ -103,18 +128,20 @@ impl Span {
                     0
                 }
                 None => {
-                    problems2.push(format!("no {key}"));
+                    if required {
+                        problems2.push(format!("no {key}"));
+                    }
                     0
                 }
             }
         };
-        let start_ns = number("start_time_unix_nano");
-        let end_ns = number("end_time_unix_nano");
-        let duration_ns = number("duration_ns");
-        let server_port = number("server.port");
-        let peer_port = number("network.peer.port");
-        let pid = number("process.pid");
-        let tid = number("thread.id");
+        let start_ns = number("start_time_unix_nano", true);
+        let end_ns = number("end_time_unix_nano", true);
+        let duration_ns = number("duration_ns", true);
+        let server_port = number("server.port", tcp);
+        let peer_port = number("network.peer.port", tcp);
+        let pid = number("process.pid", true);
+        let tid = number("thread.id", true);
         problems.append(&mut problems2);
 
         let kind = match kind_text.as_str() {
@@ -173,7 +200,7 @@ impl Span {
                 None
             }
         };
-        if kind == Kind::Server && client_address.is_none() {
+        if kind == Kind::Server && client_address.is_none() && tcp {
             problems.push("a server span without client.address".into());
         }
         if end_ns < start_ns {
@@ -215,12 +242,29 @@ impl Span {
             }
             _ => {}
         }
-        for (key, value) in [
-            ("server.port", server_port),
-            ("network.peer.port", peer_port),
-        ] {
-            if value == 0 || value > 65_535 {
-                problems.push(format!("{key} {value} is not a port"));
+        if tcp {
+            for (key, value) in [
+                ("server.port", server_port),
+                ("network.peer.port", peer_port),
+            ] {
+                if value == 0 || value > 65_535 {
+                    problems.push(format!("{key} {value} is not a port"));
+                }
+            }
+        } else {
+            let mut portless = vec!["network.peer.port"];
+            if kind == Kind::Server {
+                portless.push("server.port");
+            }
+            for key in portless {
+                if let Some(value) = event.get(key) {
+                    problems.push(format!(
+                        "{key} {value} on a {kind_text} span over a Unix socket, which has no port"
+                    ));
+                }
+            }
+            if server_port > 65_535 {
+                problems.push(format!("server.port {server_port} is not a port"));
             }
         }
         if pid == 0 || tid == 0 {
@@ -245,6 +289,7 @@ impl Span {
             client_address,
             peer_address,
             peer_port: peer_port as u16,
+            transport,
             service_name,
             pid: pid as u32,
             tid: tid as u32,
@@ -264,6 +309,14 @@ impl Span {
 
     pub fn duration(&self) -> Duration {
         Duration::from_nanos(self.duration_ns)
+    }
+
+    /// `server.address:server.port`, or the address alone when there is no port.
+    pub fn server_endpoint(&self) -> String {
+        match self.server_port {
+            0 => self.server_address.clone(),
+            port => format!("{}:{port}", self.server_address),
+        }
     }
 }
 
@@ -318,10 +371,10 @@ pub fn wait_for(
             return found;
         }
         if Instant::now() >= deadline {
-            let mut by_kind_port: BTreeMap<(Kind, u16), usize> = BTreeMap::new();
+            let mut by_kind_port: BTreeMap<(Kind, String), usize> = BTreeMap::new();
             for span in &spans {
                 *by_kind_port
-                    .entry((span.kind, span.server_port))
+                    .entry((span.kind, span.server_endpoint()))
                     .or_default() += 1;
             }
             let names: BTreeMap<String, usize> = agent.with_events(|events| {
@@ -335,7 +388,7 @@ pub fn wait_for(
             let tail = &stderr[stderr.len().saturating_sub(3000)..];
             panic!(
                 "expected {n} {what}, the agent printed {} after {timeout:?}.\n\
-                 Spans in all, by (span.kind, server.port): {by_kind_port:?}\n\
+                 Spans in all, by (span.kind, server.address[:server.port]): {by_kind_port:?}\n\
                  Events in all, by event.name: {names:?}\n\
                  First matching spans: {:#?}\nagent stderr (tail):\n{tail}",
                 found.len(),
@@ -460,6 +513,51 @@ mod tests {
         let mut cut = good();
         cut["error.type"] = json!("connection_closed");
         assert!(Span::from_event(&cut).unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn unix_socket_spans_have_no_ports() {
+        let unix = || {
+            let mut event = good();
+            let map = event.as_object_mut().unwrap();
+            for key in [
+                "server.port",
+                "network.peer.port",
+                "client.address",
+                "network.peer.address",
+            ] {
+                map.remove(key);
+            }
+            event["server.address"] = json!("/tmp/x/shop.sock");
+            event["network.transport"] = json!("unix");
+            event
+        };
+        let span = Span::from_event(&unix()).unwrap();
+        assert!(span.problems.is_empty(), "{:?}", span.problems);
+        assert_eq!((span.server_port, span.peer_port), (0, 0));
+        assert_eq!(span.transport.as_deref(), Some("unix"));
+        assert_eq!(span.server_endpoint(), "/tmp/x/shop.sock");
+        let with = |key: &str, value: Value| {
+            let mut event = unix();
+            event[key] = value;
+            Span::from_event(&event).unwrap().problems.join("; ")
+        };
+        assert!(with("server.port", json!(8000)).contains("no port"));
+        assert!(with("network.peer.port", json!(1)).contains("no port"));
+        assert!(with("span.kind", json!("client")).is_empty());
+        let mut client = unix();
+        client["span.kind"] = json!("client");
+        client["server.port"] = json!(8000);
+        assert!(Span::from_event(&client).unwrap().problems.is_empty());
+        // Without network.transport, TCP's rules: ports are required.
+        let mut bare = unix();
+        bare.as_object_mut().unwrap().remove("network.transport");
+        assert!(Span::from_event(&bare)
+            .unwrap()
+            .problems
+            .join("; ")
+            .contains("no server.port"));
+        assert!(with("network.transport", json!("udp")).contains("network.transport"));
     }
 
     #[test]

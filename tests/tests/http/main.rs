@@ -50,6 +50,13 @@
 //!   none may show up for the garbage.
 //! - An invalid `traceparent` (all-zero trace id) is ignored: the span starts a
 //!   new trace and has no parent.
+//! - Over a Unix-domain socket (gunicorn `--bind unix:PATH`): `network.transport`
+//!   is `unix`, `server.address` of a server span is the socket's path, and
+//!   nothing has a port: no `server.port` nor `network.peer.port` on the spans,
+//!   no `server_port` label on the series. The client's socket has no name, so
+//!   its server spans have no `network.peer.address` nor `client.address`; its
+//!   client spans have `network.peer.address` = the path (and `server.address`
+//!   from the `Host` header, `localhost`).
 //!
 //! # Where each server is used
 //!
@@ -64,21 +71,26 @@
 //!   with `--http11-socket`. Not gunicorn sync nor uwsgi `--http-socket`, which
 //!   close the connection after each response: they have no keep-alive.
 //! - traceparent, the backend call, garbage: all three.
+//! - A mix over a Unix socket: gunicorn gthread (keep-alive and new connections).
 //!
 //! Spans are told apart by `server.port` (each server has its own free port),
 //! and matched to the client's requests by `network.peer.port` (the client's
 //! port) and their order on the connection: spans never carry the query string
-//! nor any header, so neither can be used.
+//! nor any header, so neither can be used. Over a Unix socket, where there are
+//! no ports, spans are told apart by the socket path and matched to requests by
+//! their `url.path` (every /items/ id is unique).
 
 mod garbage;
 mod mix;
 mod preopened;
 mod routes;
 mod trace;
+mod unix;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
     os::unix::process::ExitStatusExt,
+    sync::MutexGuard,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -117,6 +129,18 @@ impl Rig {
         let lock = agent_lock();
         let backend = with_backend.then(Server::backend);
         let server = Server::start(kind, backend.as_ref());
+        Rig::start_agent(lock, server, backend)
+    }
+
+    /// Like [`Rig::start`], with the app bound to a Unix socket file instead
+    /// of a port, and no backend.
+    pub fn start_on_unix_socket(kind: ServerKind) -> Rig {
+        let lock = agent_lock();
+        let server = Server::start_on_unix_socket(kind);
+        Rig::start_agent(lock, server, None)
+    }
+
+    fn start_agent(lock: MutexGuard<'static, ()>, server: Server, backend: Option<Server>) -> Rig {
         let started_at = SystemTime::now();
         let agent = Agent::start_locked(lock, &[]);
         Rig {
