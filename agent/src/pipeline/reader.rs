@@ -23,6 +23,9 @@ pub struct Outlets {
     pub flows: mpsc::Sender<KernelEvent>,
 }
 
+/// How often the ring is drained when the kernel does not wake us.
+const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Forwards every record of `ring` to its outlet until `stop` turns true,
 /// then drains what is left in the ring and returns.
 pub async fn read_ring(
@@ -34,8 +37,13 @@ pub async fn read_ring(
     // SAFETY: the RingBuf owns its map fd and is moved into the AsyncFd, so the
     // fd stays open for as long as it is registered.
     let mut ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE)? };
+    // The kernel programs only wake us when a lot is waiting (see
+    // ebpf/probes/src/emit.rs); the rest is drained on this tick.
+    let mut tick = tokio::time::interval(DRAIN_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = tick.tick() => drain(ring.get_mut(), &events, &metrics),
             guard = ring.readable_mut() => {
                 let mut guard = guard?;
                 drain(guard.get_inner_mut(), &events, &metrics);

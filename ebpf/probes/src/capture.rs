@@ -258,7 +258,7 @@ fn flow_opened(flow: FlowKey, sk: u64, role: u32) {
             }
         }
     }
-    entry.submit(0);
+    entry.submit(emit::wakeup_flags());
 }
 
 /// The path a Unix socket is bound to, into `out` (left empty if none).
@@ -359,7 +359,7 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32) {
     // SAFETY: `size` is within the scratch record (header + masked length).
     let record =
         unsafe { core::slice::from_raw_parts(scratch as *const Scratch as *const u8, size) };
-    if EVENTS.output(record, 0).is_err() {
+    if EVENTS.output(record, emit::wakeup_flags()).is_err() {
         counters::ringbuf_full(kind);
     }
 }
@@ -381,7 +381,7 @@ pub fn on_close(sk: u64) {
                     header: emit::header(kind, task::current()),
                     flow: FlowKey { sk, ino: state.ino },
                 });
-                entry.submit(0);
+                entry.submit(emit::wakeup_flags());
             }
             None => counters::ringbuf_full(kind),
         }

@@ -16,6 +16,24 @@ pub fn header(kind: EventKind, task: TaskInfo) -> EventHeader {
     }
 }
 
+/// Bytes waiting in the ring buffer beyond which a submit wakes the agent.
+/// Below it the agent is not woken per event (one wakeup per event costs
+/// far more than the event); it drains the ring on a short timer instead.
+const WAKEUP_THRESHOLD: u64 = 256 * 1024;
+const BPF_RB_AVAIL_DATA: u64 = 0;
+const BPF_RB_NO_WAKEUP: u64 = 1;
+const BPF_RB_FORCE_WAKEUP: u64 = 2;
+
+/// Flags for a ring-buffer submit: wake the agent only when data piles up.
+#[inline(always)]
+pub fn wakeup_flags() -> u64 {
+    if EVENTS.query(BPF_RB_AVAIL_DATA) >= WAKEUP_THRESHOLD {
+        BPF_RB_FORCE_WAKEUP
+    } else {
+        BPF_RB_NO_WAKEUP
+    }
+}
+
 /// CLOCK_MONOTONIC in nanoseconds.
 #[inline(always)]
 pub fn now() -> u64 {
@@ -43,5 +61,5 @@ pub fn tcp_event(kind: EventKind, conn: &ConnInfo, error: i32, state: u32) {
         state,
         _pad: 0,
     });
-    entry.submit(0);
+    entry.submit(wakeup_flags());
 }

@@ -84,5 +84,5 @@ fn emit_process(
             let _ = bpf_probe_read_kernel_str_bytes(filename, &mut (*event).filename);
         }
     }
-    entry.submit(0);
+    entry.submit(emit::wakeup_flags());
 }
