@@ -6,17 +6,24 @@
 //! test binaries run even when one fails (`--no-fail-fast`), so one run shows
 //! every failure.
 //!
+//! A run of the whole suite (no arguments) ends with the fuzz targets, for
+//! `SONDE_FUZZ_SECONDS` each (default 60, 0 skips them); a crash fails it.
+//!
 //! Tests run as root (the integration tests load kernel programs). When xtask
 //! is not root, cargo itself stays unprivileged and only the test binaries run
 //! through `sudo -E` (a cargo runner), so `target/` keeps its owner.
 
-use std::process::{Command, ExitCode};
+use std::{
+    env,
+    process::{Command, ExitCode},
+};
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use clap::Args;
 
 use crate::{
     build_cmd::{self, Built},
+    fuzz,
     nested_cargo::{self, Scope},
     paths::{self, Profile},
     privileges, process, setup,
@@ -69,14 +76,42 @@ pub fn main(args: TestArgs) -> Result<ExitCode> {
     }
     let mut command = cargo_test(&built, through_sudo, &args);
     let status = process::status(&mut command)?;
+    let fuzzed = fuzz_after_tests(&args)?;
     Ok(match status.code() {
-        Some(0) => ExitCode::SUCCESS,
+        Some(0) if fuzzed => ExitCode::SUCCESS,
+        Some(0) => ExitCode::FAILURE,
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         None => {
             eprintln!("xtask: cargo test ended by {status}");
             ExitCode::FAILURE
         }
     })
+}
+
+/// After the whole suite, runs the fuzz targets; returns whether they passed.
+fn fuzz_after_tests(args: &TestArgs) -> Result<bool> {
+    let (cargo_args, binary_args) = args.split();
+    let seconds = fuzz_seconds(env::var("SONDE_FUZZ_SECONDS").ok().as_deref())?;
+    if !cargo_args.is_empty() || !binary_args.is_empty() || seconds == 0 {
+        return Ok(true);
+    }
+    match fuzz::run(seconds, &[]) {
+        Ok(()) => Ok(true),
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            Ok(false)
+        }
+    }
+}
+
+/// Seconds per fuzz target from `SONDE_FUZZ_SECONDS`, when set.
+fn fuzz_seconds(value: Option<&str>) -> Result<u64> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(fuzz::DEFAULT_SECONDS),
+        Some(value) => value
+            .parse()
+            .with_context(|| format!("SONDE_FUZZ_SECONDS={value}: expected a number of seconds")),
+    }
 }
 
 /// `cargo test --release --no-fail-fast` (of the workspace unless `args` pick
@@ -220,6 +255,15 @@ mod tests {
             args_of(&command),
             ["test", "--release", "--no-fail-fast", "--workspace"]
         );
+    }
+
+    #[test]
+    fn fuzzing_time_comes_from_the_environment() {
+        assert_eq!(fuzz_seconds(None).unwrap(), fuzz::DEFAULT_SECONDS);
+        assert_eq!(fuzz_seconds(Some("")).unwrap(), fuzz::DEFAULT_SECONDS);
+        assert_eq!(fuzz_seconds(Some("0")).unwrap(), 0);
+        assert_eq!(fuzz_seconds(Some(" 300 ")).unwrap(), 300);
+        assert!(fuzz_seconds(Some("1m")).is_err());
     }
 
     #[test]

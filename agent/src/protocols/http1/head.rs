@@ -2,7 +2,7 @@
 //! fields; this file keeps the few fields sonde uses and what the body's
 //! framing depends on.
 
-use httparse::{Status, EMPTY_HEADER};
+use httparse::{ParserConfig, Status, EMPTY_HEADER};
 
 use super::types::RequestHead;
 
@@ -64,12 +64,24 @@ pub(super) enum Parsed {
 }
 
 /// Reads a head of `kind` from the start of `buf`.
+///
+/// Header lines are read leniently, as hyper's client does: an observer
+/// must follow whatever the peers accepted, and a malformed field sonde
+/// does not use is no reason to lose the exchange. The start line stays
+/// strict: it is also what resynchronisation looks for.
 pub(super) fn parse(kind: Kind, buf: &[u8]) -> Parsed {
+    let mut config = ParserConfig::default();
+    config
+        .ignore_invalid_headers_in_requests(true)
+        .ignore_invalid_headers_in_responses(true)
+        .allow_spaces_after_header_name_in_responses(true)
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .allow_multiple_spaces_in_response_status_delimiters(true);
     let mut headers = [EMPTY_HEADER; MAX_HEADERS];
     match kind {
         Kind::Request => {
             let mut request = httparse::Request::new(&mut headers);
-            match request.parse(buf) {
+            match config.parse_request(&mut request, buf) {
                 Ok(Status::Complete(len)) => {
                     let head = RequestHead {
                         method: request.method.unwrap_or_default().to_string(),
@@ -90,7 +102,7 @@ pub(super) fn parse(kind: Kind, buf: &[u8]) -> Parsed {
         }
         Kind::Response => {
             let mut response = httparse::Response::new(&mut headers);
-            match response.parse(buf) {
+            match config.parse_response(&mut response, buf) {
                 Ok(Status::Complete(len)) => Parsed::Complete {
                     head: Head::Response {
                         status: response.code.unwrap_or_default(),
@@ -227,6 +239,19 @@ mod tests {
             "a: b\r\n".repeat(MAX_HEADERS + 1)
         );
         assert_eq!(parse(Kind::Request, many.as_bytes()), Parsed::Invalid);
+    }
+
+    #[test]
+    fn header_lines_are_read_leniently() {
+        let (status, body) = response(
+            b"HTTP/1.1  200 OK\r\nContent-Length : 5\r\nX-Folded: a\r\n b\r\nBad\x01Name: 1\r\n\r\n",
+        );
+        assert_eq!(status, 200);
+        assert_eq!(body.content_length, Some(Ok(5)));
+        let (head, body, _) =
+            request(b"GET / HTTP/1.1\r\nBad\x01Name: 1\r\nHost: h\r\nContent-Length: 2\r\n\r\n");
+        assert_eq!(head.host.as_deref(), Some("h"));
+        assert_eq!(body.content_length, Some(Ok(2)));
     }
 
     #[test]

@@ -12,10 +12,6 @@
 //! The contract with the rest of the agent is `types.rs`; the parser has no
 //! other dependency inside the agent, so the fuzz target can include this
 //! directory as it is.
-#![cfg_attr(
-    not(test),
-    expect(dead_code, reason = "wired in by the capture pipeline")
-)]
 
 mod body;
 mod chunked;

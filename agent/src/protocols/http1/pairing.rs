@@ -310,7 +310,8 @@ impl Sink for RequestSink<'_> {
     }
 
     fn skipped(&mut self, bytes: u64) {
-        self.pairing.stats.bytes_skipped += bytes;
+        let stats = &mut self.pairing.stats;
+        stats.bytes_skipped = stats.bytes_skipped.saturating_add(bytes);
     }
 }
 
@@ -398,6 +399,7 @@ impl Sink for ResponseSink<'_> {
     }
 
     fn skipped(&mut self, bytes: u64) {
-        self.pairing.stats.bytes_skipped += bytes;
+        let stats = &mut self.pairing.stats;
+        stats.bytes_skipped = stats.bytes_skipped.saturating_add(bytes);
     }
 }

@@ -208,14 +208,14 @@ impl MessageReader {
                 },
                 State::Body(body) => match body.reader.bytes(bytes, payload_end, self.kind) {
                     body::Step::More => {
-                        body.bytes += bytes.len() as u64;
+                        body.bytes = body.bytes.saturating_add(bytes.len() as u64);
                         body.last = stamp;
                         sink.progress(body.bytes, stamp);
                         return;
                     }
                     body::Step::Done(used) => {
                         if used > 0 {
-                            body.bytes += used;
+                            body.bytes = body.bytes.saturating_add(used);
                             body.last = stamp;
                         }
                         sink.end(body.last, body.bytes);
@@ -239,17 +239,17 @@ impl MessageReader {
             // Part of a head, or a whole message, went uncaptured.
             State::Head(head) => {
                 sink.unreadable(head.first.unwrap_or(stamp));
-                sink.skipped(head.bytes.len() as u64 + len);
+                sink.skipped((head.bytes.len() as u64).saturating_add(len));
                 self.state = State::Lost;
             }
             State::Body(body) => match body.reader.gap(len) {
                 body::Step::More => {
-                    body.bytes += len;
+                    body.bytes = body.bytes.saturating_add(len);
                     body.last = stamp;
                     sink.progress(body.bytes, stamp);
                 }
                 body::Step::Done(used) => {
-                    body.bytes += used;
+                    body.bytes = body.bytes.saturating_add(used);
                     body.last = stamp;
                     sink.end(stamp, body.bytes);
                     self.reset();
@@ -320,14 +320,36 @@ impl HeadBuffer {
         let first = *self.first.get_or_insert(stamp);
         let before = self.bytes.len();
         let taken = bytes.len().min(MAX_HEAD - before);
-        self.bytes.extend_from_slice(&bytes[..taken]);
-        let line_done = !self.has_line && bytes[..taken].contains(&b'\n');
+        let bytes = &bytes[..taken];
+        if before == 0 {
+            // Most heads come whole in one chunk: read them in place.
+            match head::parse(kind, bytes) {
+                Parsed::Complete { head, len } => {
+                    *self = Self::default();
+                    return Pushed::Complete {
+                        head,
+                        first,
+                        used: skipped + len,
+                    };
+                }
+                Parsed::Partial => {}
+                Parsed::Invalid => {
+                    *self = Self::default();
+                    return Pushed::Invalid {
+                        first,
+                        discarded: 0,
+                    };
+                }
+            }
+        }
+        self.bytes.extend_from_slice(bytes);
+        let line_done = !self.has_line && bytes.contains(&b'\n');
         self.has_line |= line_done;
-        // Reading the head is skipped unless something was learnt: the
-        // first bytes and the start line are checked at once (garbage is
-        // seen early), the rest when a blank line may have ended the head.
-        // This keeps a head arriving a byte at a time linear.
-        let check = before == 0 || line_done || may_end_head(&self.bytes, before);
+        // Reading the head again is skipped unless something was learnt:
+        // the start line is checked once complete (garbage is seen early),
+        // the rest when a blank line may have ended the head. This keeps a
+        // head arriving a byte at a time linear.
+        let check = before > 0 && (line_done || may_end_head(&self.bytes, before));
         if check {
             match head::parse(kind, &self.bytes) {
                 Parsed::Complete { head, len } => {

@@ -598,3 +598,23 @@ fn a_connection_is_reusable_after_close() {
         ]
     );
 }
+
+#[test]
+fn huge_lengths_do_not_overflow() {
+    let mut wire = Wire::new();
+    wire.req(b"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for _ in 0..3 {
+        wire.req_captured(b"x", usize::MAX, b"y");
+        wire.resp_captured(b"z", usize::MAX, b"");
+    }
+    wire.resp(OK);
+    wire.req(b"GET / HTTP/1.1\r\n\r\n");
+    wire.req_captured(
+        b"GET / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n",
+        usize::MAX,
+        b"",
+    );
+    wire.req_captured(b"x", usize::MAX, b"");
+    wire.close();
+    assert_eq!(wire.conn.stats().bytes_skipped, u64::MAX);
+}
