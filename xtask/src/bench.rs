@@ -1,17 +1,72 @@
-//! `cargo xtask bench NAME`: named benchmarks. None exist yet; each comes with
-//! the feature it measures.
+//! `cargo xtask bench [NAME]`: named benchmarks, each measuring what a feature
+//! costs on this machine and recording it in BENCHMARKS.md. Without a name,
+//! the list.
+
+mod agent;
+mod bpf;
+mod cgroup;
+mod http;
+mod json;
+mod openloop;
+mod report;
+mod server;
+mod stats;
+mod syscalls;
+mod system;
+mod wrk;
 
 use std::process::ExitCode;
 
-use clap::Args;
+use anyhow::Result;
+use clap::{Args, Subcommand};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Which benchmark to run.
-    pub name: String,
+    /// The benchmark to run; without one, the list.
+    #[command(subcommand)]
+    pub bench: Option<Bench>,
 }
 
-pub fn main(args: &BenchArgs) -> ExitCode {
-    eprintln!("no benchmark named {} yet", args.name);
-    ExitCode::from(2)
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Django under gunicorn with and without the agent: throughput, latency,
+    /// agent CPU and RSS, eBPF time per request, cost to unobserved processes.
+    Http(http::HttpArgs),
+}
+
+pub fn main(args: BenchArgs) -> Result<ExitCode> {
+    match args.bench {
+        None => {
+            print!("{}", list());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Bench::Http(args)) => http::main(&args),
+    }
+}
+
+/// The benchmarks, one per line with what it measures.
+fn list() -> String {
+    let command = Bench::augment_subcommands(clap::Command::new("bench"));
+    let mut out = String::from("Benchmarks (cargo xtask bench NAME [--help]):\n");
+    for bench in command.get_subcommands() {
+        let about = bench
+            .get_about()
+            .map(|about| about.to_string())
+            .unwrap_or_default();
+        let about = about.split_whitespace().collect::<Vec<_>>().join(" ");
+        out.push_str(&format!("  {:<8} {about}\n", bench.get_name()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_names_every_benchmark() {
+        let list = list();
+        assert!(list.contains("\n  http "), "{list}");
+        assert!(list.contains("eBPF time per request"), "{list}");
+    }
 }

@@ -7,6 +7,7 @@
 mod bench;
 mod build_cmd;
 mod ebpf_toolchain;
+mod fuzz;
 mod nested_cargo;
 mod paths;
 mod privileges;
@@ -40,8 +41,10 @@ enum Command {
     Run(run::RunArgs),
     /// Set up, build, and run every test of the workspace against the real probes.
     Test(test::TestArgs),
-    /// Run a named benchmark.
+    /// Run a named benchmark (without a name: list them).
     Bench(bench::BenchArgs),
+    /// Run the fuzz targets of the agent's parsers; a crash fails.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,7 +54,8 @@ fn main() -> ExitCode {
         Command::Build(args) => build_cmd::main(&args),
         Command::Run(args) => run::main(args),
         Command::Test(args) => test::main(args),
-        Command::Bench(args) => Ok(bench::main(&args)),
+        Command::Bench(args) => bench::main(args),
+        Command::Fuzz(args) => fuzz::main(&args),
     };
     match result {
         Ok(code) => code,
@@ -94,6 +98,9 @@ mod tests {
         };
         assert!(!args.debug);
         assert!(Cli::try_parse_from(["xtask", "build", "--debug"]).is_ok());
-        assert!(Cli::try_parse_from(["xtask", "bench"]).is_err());
+        // Without a name, `bench` lists the benchmarks.
+        assert!(Cli::try_parse_from(["xtask", "bench"]).is_ok());
+        assert!(Cli::try_parse_from(["xtask", "bench", "http", "--quick"]).is_ok());
+        assert!(Cli::try_parse_from(["xtask", "bench", "no-such-bench"]).is_err());
     }
 }
