@@ -100,3 +100,28 @@ mod tests {
         assert!(name.len() <= MAX_NAME_LEN && name.chars().all(|c| c == '\u{e9}'));
     }
 }
+
+/// Command lines made of odd arguments around server and interpreter names,
+/// for the parsers' never-panic tests.
+#[cfg(test)]
+fn odd_command_lines() -> Vec<Vec<String>> {
+    let odd = [
+        "", "-", "--", "---", "-\u{e9}", "--=", "-w", "-m", "-c", "-X", "\u{fffd}", "--name", "-n",
+        "-e", "--env", "--chdir", "[", "]",
+    ];
+    let mut lines = Vec::new();
+    for a in odd {
+        for b in odd {
+            for program in ["gunicorn", "uwsgi", "python3", "gunicorn: x", "uWSGI"] {
+                lines.push(vec![program.to_owned(), a.to_owned(), b.to_owned()]);
+                lines.push(vec![
+                    "python3".to_owned(),
+                    a.to_owned(),
+                    program.to_owned(),
+                    b.to_owned(),
+                ]);
+            }
+        }
+    }
+    lines
+}
