@@ -85,22 +85,6 @@ fn bounded_name(raw: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_bounded_and_printable() {
-        assert_eq!(bounded_name("  shop \n").as_deref(), Some("shop"));
-        assert_eq!(bounded_name("sleep\0\0\0").as_deref(), Some("sleep"));
-        assert_eq!(bounded_name("a\tb\x1bc").as_deref(), Some("a_b_c"));
-        assert_eq!(bounded_name(" \0 "), None);
-        let long = "\u{e9}".repeat(100);
-        let name = bounded_name(&long).unwrap();
-        assert!(name.len() <= MAX_NAME_LEN && name.chars().all(|c| c == '\u{e9}'));
-    }
-}
-
 /// Command lines made of odd arguments around server and interpreter names,
 /// for the parsers' never-panic tests.
 #[cfg(test)]
@@ -124,4 +108,20 @@ fn odd_command_lines() -> Vec<Vec<String>> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_bounded_and_printable() {
+        assert_eq!(bounded_name("  shop \n").as_deref(), Some("shop"));
+        assert_eq!(bounded_name("sleep\0\0\0").as_deref(), Some("sleep"));
+        assert_eq!(bounded_name("a\tb\x1bc").as_deref(), Some("a_b_c"));
+        assert_eq!(bounded_name(" \0 "), None);
+        let long = "\u{e9}".repeat(100);
+        let name = bounded_name(&long).unwrap();
+        assert!(name.len() <= MAX_NAME_LEN && name.chars().all(|c| c == '\u{e9}'));
+    }
 }
