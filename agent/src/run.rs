@@ -95,13 +95,24 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
         output_tx,
         metrics.clone(),
     ));
-    let writer_task = tokio::spawn(pipeline::writer::write_events(
-        events_rx,
-        args.log_format,
-        MonotonicClock::new(),
-        metrics.clone(),
-        tokio::io::stdout(),
-    ));
+    let writer_thread = {
+        let (format, metrics) = (args.log_format, metrics.clone());
+        std::thread::Builder::new()
+            .name("sonde-writer".into())
+            .spawn(move || {
+                pipeline::writer::write_events(
+                    events_rx,
+                    format,
+                    MonotonicClock::new(),
+                    metrics,
+                    std::io::stdout().lock(),
+                )
+            })
+            .context("cannot start the output thread")?
+    };
+    // Joined through the blocking pool so that a stuck stdout cannot hold
+    // up the shutdown past its deadline.
+    let writer_task = tokio::task::spawn_blocking(move || writer_thread.join());
     ready.store(true, std::sync::atomic::Ordering::SeqCst);
     tracing::info!(listen = %args.listen, "sonde is running; probes attached");
 

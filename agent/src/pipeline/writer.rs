@@ -1,11 +1,12 @@
 //! Writes events to stdout as log lines until the channel closes.
+//!
+//! Runs on a thread of its own with plain blocking writes: tokio's async
+//! stdout hands every write to its blocking pool, a thread hand-off per batch
+//! that cost more than formatting the batch.
 
-use std::sync::Arc;
+use std::{io::Write, sync::Arc};
 
-use tokio::{
-    io::{AsyncWrite, AsyncWriteExt},
-    sync::mpsc,
-};
+use tokio::sync::mpsc;
 
 use super::{format::write_line, output::OutputRecord};
 use crate::{
@@ -17,7 +18,7 @@ use crate::{
 
 /// Formats every event from `events` onto `out`, flushing whenever the
 /// channel is momentarily empty so lines appear promptly.
-pub async fn write_events<W: AsyncWrite + Unpin>(
+pub fn write_events<W: Write>(
     mut events: mpsc::Receiver<OutputRecord>,
     format: LogFormat,
     clock: MonotonicClock,
@@ -26,7 +27,7 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
 ) {
     let mut buffer = Vec::with_capacity(64 * 1024);
     let mut broken = false;
-    while let Some(event) = events.recv().await {
+    while let Some(event) = events.blocking_recv() {
         let mut batch = vec![event];
         while batch.len() < 1024 {
             match events.try_recv() {
@@ -57,11 +58,8 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
                 }
             }
         }
-        let written = async {
-            out.write_all(&buffer).await?;
-            out.flush().await
-        };
-        match written.await {
+        let written = out.write_all(&buffer).and_then(|()| out.flush());
+        match written {
             Ok(()) => count(&batch, &metrics, None),
             Err(error) => {
                 tracing::error!(%error, "cannot write events to stdout; counting them as dropped from now on");
@@ -70,7 +68,7 @@ pub async fn write_events<W: AsyncWrite + Unpin>(
             }
         }
     }
-    let _ = out.flush().await;
+    let _ = out.flush();
 }
 
 /// Counts a batch as delivered, or as dropped for `reason`.
