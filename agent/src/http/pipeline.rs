@@ -12,8 +12,7 @@ use std::{
 };
 
 use sonde_common::{
-    FlowOpenedEvent, AF_INET, AF_INET6, AF_UNIX, COMM_LEN, DIRECTION_RECEIVED, DIRECTION_SENT,
-    ROLE_SERVER,
+    FlowOpenedEvent, AF_INET, AF_INET6, AF_UNIX, DIRECTION_RECEIVED, DIRECTION_SENT, ROLE_SERVER,
 };
 use tokio::sync::mpsc;
 
@@ -42,7 +41,8 @@ const MAX_CONNECTIONS: usize = 65_536;
 struct Connection {
     role: Role,
     pid: u32,
-    comm: [u8; COMM_LEN],
+    /// The owner's command name, for naming the service when /proc is gone.
+    comm: String,
     local: Option<Endpoint>,
     peer: Option<Endpoint>,
     parser: Http1Connection,
@@ -118,7 +118,7 @@ impl HttpPipeline {
                     Role::Client
                 },
                 pid: opened.header.task.tgid,
-                comm: opened.header.task.comm,
+                comm: c_text(&opened.header.task.comm),
                 local,
                 peer,
                 parser: Http1Connection::new(),
@@ -183,17 +183,21 @@ impl HttpPipeline {
         if events.is_empty() {
             return;
         }
-        let comm = c_text(&connection.comm);
-        let service = self.services.resolve_with_comm(connection.pid, &comm);
-        if self.routes.len() >= MAX_SERVICES && !self.routes.contains_key(&service.name) {
-            // Start over rather than grow without bound; the metric series
-            // have their own cap.
-            self.routes.clear();
+        let service = self
+            .services
+            .resolve_with_comm(connection.pid, &connection.comm);
+        if !self.routes.contains_key(&service.name) {
+            if self.routes.len() >= MAX_SERVICES {
+                // Start over rather than grow without bound; the metric
+                // series have their own cap.
+                self.routes.clear();
+            }
+            self.routes
+                .insert(service.name.clone(), RouteTable::new(DEFAULT_MAX_ROUTES));
         }
-        let routes = self
-            .routes
-            .entry(service.name.clone())
-            .or_insert_with(|| RouteTable::new(DEFAULT_MAX_ROUTES));
+        let Some(routes) = self.routes.get_mut(&service.name) else {
+            return;
+        };
         for event in events {
             let target = match &event {
                 Http1Event::RequestStarted { head, .. } => &head.target,
