@@ -17,6 +17,8 @@ use libfuzzer_sys::fuzz_target;
 // The agent is a binary crate: the parser is included as source. It is pure
 // and depends on nothing else in the agent. Its `expect(dead_code)`s (for
 // items the agent does not use yet) find nothing dead here.
+#[path = "../../src/protocols/chunk.rs"]
+mod chunk;
 #[allow(unfulfilled_lint_expectations)]
 #[path = "../../src/protocols/http1/mod.rs"]
 mod http1;
