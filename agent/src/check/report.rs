@@ -324,12 +324,12 @@ mod tests {
                     detail: "`bpf_raw_tracepoint_open` failed".to_owned(),
                 },
                 HookReport {
-                    program: "sonde_accept4",
-                    hook: "tracepoint syscalls:sys_exit_accept4".to_owned(),
+                    program: "sonde_proc_exec",
+                    hook: "tracepoint sched:sched_process_exec".to_owned(),
                     available: false,
                     without: None,
                     detail:
-                        "`/sys/kernel/tracing/events/syscalls/sys_exit_accept4/id`: No such file"
+                        "`/sys/kernel/tracing/events/sched/sched_process_exec/id`: No such file"
                             .to_owned(),
                 },
             ],
@@ -419,7 +419,7 @@ mod tests {
         // Every detail of a section starts in the same column; the hooks'
         // names are wider than the rest.
         let (rest, hooks) = text.split_once("\nhooks\n").unwrap();
-        let hook_width = "tracepoint syscalls:sys_exit_accept4".len();
+        let hook_width = "tracepoint sched:sched_process_exec".len();
         for (lines, width) in [(rest, NAME_WIDTH), (hooks, hook_width)] {
             let column = 2 + width + 1 + 3 + 2;
             for line in lines
@@ -453,11 +453,11 @@ mod tests {
         assert_eq!(
             hooks,
             [
-                "  raw tracepoint inet_sock_set_state   yes  sonde_tcp_state",
-                "  raw tracepoint sock_send_length      no   sonde_sock_send: \
+                "  raw tracepoint inet_sock_set_state  yes  sonde_tcp_state",
+                "  raw tracepoint sock_send_length     no   sonde_sock_send: \
                  `bpf_raw_tracepoint_open` failed; without it: connections report 0 bytes",
-                "  tracepoint syscalls:sys_exit_accept4 no   sonde_accept4: \
-                 `/sys/kernel/tracing/events/syscalls/sys_exit_accept4/id`: No such file",
+                "  tracepoint sched:sched_process_exec no   sonde_proc_exec: \
+                 `/sys/kernel/tracing/events/sched/sched_process_exec/id`: No such file",
             ]
         );
     }

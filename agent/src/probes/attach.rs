@@ -78,8 +78,6 @@ pub const TRACEPOINTS: &[Attachment] = &[
     raw("sonde_tcp_retrans", "tcp_retransmit_skb"),
     raw("sonde_rst_sent", "tcp_send_reset"),
     raw("sonde_rst_recv", "tcp_receive_reset"),
-    tracepoint("sonde_accept4", "syscalls", "sys_exit_accept4"),
-    tracepoint("sonde_accept", "syscalls", "sys_exit_accept"),
     tracepoint("sonde_proc_exec", "sched", "sched_process_exec"),
     tracepoint("sonde_proc_exit", "sched", "sched_process_exit"),
 ];

@@ -341,16 +341,13 @@ fn fields_from(
         })
     };
 
-    let exit_accept4 = tracepoint("syscalls", "sys_exit_accept4")?;
     let exec = tracepoint("sched", "sched_process_exec")?;
     let exit = tracepoint("sched", "sched_process_exit")?;
 
     Ok(TracepointFields {
-        sys_exit_ret: exit_accept4.offset("ret")?,
         exec_filename: exec.data_loc_offset("filename")?,
         // Older kernels lack it; the programs then use the leader's exit.
         exit_group_dead: exit.offset("group_dead").unwrap_or(FIELD_ABSENT),
-        _pad: 0,
     })
 }
 
@@ -402,7 +399,6 @@ mod tests {
             ("tcp", "tcp_retransmit_skb") => include_str!("testdata/tcp_retransmit_skb.format"),
             ("tcp", "tcp_send_reset") => include_str!("testdata/tcp_send_reset.format"),
             ("tcp", "tcp_receive_reset") => include_str!("testdata/tcp_receive_reset.format"),
-            ("syscalls", "sys_exit_accept4") => include_str!("testdata/sys_exit_accept4.format"),
             ("sched", "sched_process_exec") => include_str!("testdata/sched_process_exec.format"),
             ("sched", "sched_process_exit") => include_str!("testdata/sched_process_exit.format"),
             _ => {
@@ -445,10 +441,8 @@ mod tests {
     fn resolves_every_field_from_recorded_formats() {
         let fields = fields_from(recorded).unwrap();
         let expected = TracepointFields {
-            sys_exit_ret: 16,
             exec_filename: 8,
             exit_group_dead: 32,
-            _pad: 0,
         };
         assert_eq!(fields, expected);
     }
@@ -456,26 +450,26 @@ mod tests {
     #[test]
     fn a_missing_tracepoint_or_field_is_named() {
         let err = fields_from(|c, n| {
-            if n == "sys_exit_accept4" {
+            if n == "sched_process_exec" {
                 recorded("none", n)
             } else {
                 recorded(c, n)
             }
         })
         .unwrap_err();
-        assert!(err.to_string().contains("none/sys_exit_accept4"), "{err}");
+        assert!(err.to_string().contains("none/sched_process_exec"), "{err}");
 
         let err = fields_from(|c, n| {
             let mut format = recorded(c, n)?;
-            if n == "sys_exit_accept4" {
-                format.fields.retain(|f| f.name != "ret");
+            if n == "sched_process_exec" {
+                format.fields.retain(|f| f.name != "filename");
             }
             Ok(format)
         })
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "tracepoint syscalls/sys_exit_accept4 has no field `ret`"
+            "tracepoint sched/sched_process_exec has no field `filename`"
         );
     }
 
@@ -556,7 +550,7 @@ mod tests {
             return;
         };
         match tracepoint_fields(&tracefs) {
-            Ok(fields) => assert_eq!(fields.sys_exit_ret, 16),
+            Ok(fields) => assert_eq!(fields.exec_filename, 8),
             // Not root: tracefs is not readable.
             Err(TracefsError::Read { .. } | TracefsError::MissingTracepoint { .. }) => {}
             Err(e) => panic!("{e}"),

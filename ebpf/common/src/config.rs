@@ -31,29 +31,20 @@ pub const FIELD_ABSENT: u32 = u32::MAX;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TracepointFields {
-    /// `ret` of `syscalls:sys_exit_accept4` (shared by every sys_exit_*).
-    pub sys_exit_ret: u32,
     /// `filename` (a `__data_loc`) of `sched:sched_process_exec`.
     pub exec_filename: u32,
     /// `group_dead` of `sched:sched_process_exit` (kernels ≥ 6.16), or
     /// [`FIELD_ABSENT`]: then a process's exit is its leader thread's.
     pub exit_group_dead: u32,
-    pub _pad: u32,
 }
 
 /// Offsets of kernel struct members, from BTF.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KernelOffsets {
-    pub task_files: u32,
     pub task_real_parent: u32,
     pub task_tgid: u32,
     pub task_exit_code: u32,
-    pub files_fdt: u32,
-    pub fdtable_max_fds: u32,
-    pub fdtable_fd: u32,
-    pub file_private_data: u32,
-    pub socket_sk: u32,
     pub sock_err: u32,
     /// `sock.sk_protocol` (u16).
     pub sock_protocol: u32,
@@ -89,6 +80,7 @@ pub struct KernelOffsets {
     pub unix_peer: u32,
     /// From a `struct unix_address` to its `sun_path`.
     pub unix_address_path: u32,
+    pub _pad: u32,
 }
 
 /// Where a task's saved user registers are, to read the syscall's arguments.
@@ -157,4 +149,4 @@ mod pod {
 
 // The kernel and the agent must agree on these layouts to the byte; a size
 // change without a matching field change means implicit padding crept in.
-const _: () = assert!(core::mem::size_of::<ProbeConfig>() == 224);
+const _: () = assert!(core::mem::size_of::<ProbeConfig>() == 200);

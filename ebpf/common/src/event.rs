@@ -171,7 +171,8 @@ pub struct ConnInfo {
     pub owner: TaskInfo,
     pub endpoints: Endpoints,
     pub role: u32,
-    /// [`CONN_OWNED`] once the owning task is known and passed the filter.
+    /// [`CONN_TRACKED`], and [`CONN_OWNED`] once the owning task is known
+    /// and passed the filter.
     pub flags: u32,
     pub start_ns: u64,
     pub bytes_sent: u64,
@@ -181,6 +182,9 @@ pub struct ConnInfo {
 
 /// The connection's owner is known and matched the filter: report it.
 pub const CONN_OWNED: u32 = 1;
+/// Its opening was seen (connect, or a handshake completed while sonde
+/// ran): its lifecycle and byte counts are reported.
+pub const CONN_TRACKED: u32 = 2;
 
 #[cfg(feature = "user")]
 mod pod {

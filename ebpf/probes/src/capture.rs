@@ -5,7 +5,7 @@
 //! first time a socket carries data it is classified from its first bytes;
 //! for connections classified as HTTP/1.x, each read or write's payload
 //! prefix (and tail) is copied to the ring buffer. Everything else costs
-//! one hash lookup per read or write.
+//! nothing beyond the `SOCKS` lookup the caller made.
 //!
 //! The buffer comes from the syscall's arguments in the task's saved user
 //! registers (`task->stack` + an offset measured at load, see calibrate.rs).
@@ -13,46 +13,26 @@
 use aya_ebpf::{
     helpers::{bpf_probe_read_kernel_str_bytes, gen::bpf_probe_read_user},
     macros::map,
-    maps::{LruHashMap, PerCpuArray},
+    maps::PerCpuArray,
 };
 use sonde_common::{
-    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, AF_INET, AF_INET6,
-    AF_UNIX, CAPTURE_MAX, CAPTURE_TAIL, DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1,
-    PROTOCOL_OTHER, PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER, UNIX_PATH_LEN,
+    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, AF_UNIX, CAPTURE_MAX,
+    CAPTURE_TAIL, DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1, PROTOCOL_OTHER,
+    PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER, UNIX_PATH_LEN,
 };
 
 use crate::{
     config::conf,
     counters, emit,
     kernel::{self, ReadFailed},
-    maps::EVENTS,
-    sock::{self, IPPROTO_TCP},
-    task,
+    maps::{SockState, EVENTS},
+    sock, task,
 };
 
-const SOCK_STREAM: u16 = 1;
 /// Reads of a connection too short to classify before giving up on it.
 const CLASSIFY_ATTEMPTS: u32 = 3;
 /// iovecs of a readv/writev/recvmsg/sendmsg copied at most.
 const MAX_IOVECS: u32 = 8;
-
-/// What the capture knows about a socket.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct FlowState {
-    /// Inode of the socket this entry was made for (the key is reused).
-    ino: u64,
-    /// `PROTOCOL_*`.
-    protocol: u32,
-    /// `ROLE_*` once classified.
-    role: u32,
-    attempts: u32,
-    _pad: u32,
-}
-
-/// Sockets seen carrying data, by `struct sock *`.
-#[map]
-static FLOWS: LruHashMap<u64, FlowState> = LruHashMap::with_max_entries(65_536, 0);
 
 /// A FlowData record being assembled (too large for the BPF stack).
 #[repr(C)]
@@ -69,72 +49,41 @@ static SCRATCH: PerCpuArray<Scratch> = PerCpuArray::with_max_entries(1, 0);
 const OFFSET_MASK: usize = CAPTURE_MAX - 1;
 const LENGTH_MASK: usize = 2 * CAPTURE_MAX - 1;
 
-/// A read or write of `len` bytes on `sk` just completed.
+/// A read or write of `len` bytes on `sk`, an observed process's socket
+/// described by `state`, just completed.
 #[inline(always)]
-pub fn on_socket_io(sk: u64, len: u32, direction: u32) {
+pub fn on_socket_io(state: &mut SockState, sk: u64, len: u32, direction: u32) {
     if conf!(capture.max_bytes) == 0 || conf!(capture.regs.from_stack) == 0 {
         return;
     }
-    let _ = try_socket_io(sk, len, direction);
+    if state.protocol == PROTOCOL_OTHER {
+        return;
+    }
+    let _ = try_socket_io(state, sk, len, direction);
 }
 
-fn try_socket_io(sk: u64, len: u32, direction: u32) -> Result<(), ReadFailed> {
-    let ino = sock::inode(sk)?;
-    let state = match FLOWS.get_ptr_mut(&sk) {
-        // SAFETY: map value pointer valid for this program run.
-        Some(state) if unsafe { (*state).ino } == ino => state,
-        _ => {
-            let protocol = if eligible(sk)? {
-                PROTOCOL_UNKNOWN
-            } else {
-                PROTOCOL_OTHER
-            };
-            let fresh = FlowState {
-                ino,
-                protocol,
-                role: 0,
-                attempts: 0,
-                _pad: 0,
-            };
-            if FLOWS.insert(&sk, &fresh, 0).is_err() {
-                counters::conn_table_full();
-                return Ok(());
-            }
-            match FLOWS.get_ptr_mut(&sk) {
-                Some(state) => state,
-                None => return Ok(()),
-            }
-        }
-    };
-    // SAFETY: map value pointer valid for this program run.
-    let state = unsafe { &mut *state };
-    if state.protocol == PROTOCOL_OTHER {
-        return Ok(());
-    }
+fn try_socket_io(
+    state: &mut SockState,
+    sk: u64,
+    len: u32,
+    direction: u32,
+) -> Result<(), ReadFailed> {
     let Some(source) = syscall_payload() else {
         return Ok(()); // sendfile, splice, io_uring...: not a plain read/write
     };
-    let flow = FlowKey { sk, ino };
     if state.protocol == PROTOCOL_UNKNOWN {
         classify(state, &source, len, direction);
         if state.protocol != PROTOCOL_HTTP1 {
             return Ok(());
         }
-        flow_opened(flow, sk, state.role);
+        if state.ino == 0 {
+            // Accepted in softirq context: the socket had no inode yet.
+            state.ino = sock::inode(sk)?;
+        }
+        flow_opened(FlowKey { sk, ino: state.ino }, sk, state.flow_role);
     }
-    copy_payload(flow, &source, len, direction);
+    copy_payload(FlowKey { sk, ino: state.ino }, &source, len, direction);
     Ok(())
-}
-
-/// TCP over IPv4/IPv6, or a Unix stream socket, of a process we observe.
-fn eligible(sk: u64) -> Result<bool, ReadFailed> {
-    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
-    let kind_ok = match family {
-        AF_INET | AF_INET6 => sock::protocol(sk)? == IPPROTO_TCP,
-        AF_UNIX => kernel::read::<u16>(sk, conf!(kernel.sock_type))? == SOCK_STREAM,
-        _ => false,
-    };
-    Ok(kind_ok && task::is_observed(&task::current()))
 }
 
 /// Where the syscall's payload is in user memory.
@@ -201,7 +150,7 @@ fn starts_with(bytes: &[u8; 8], prefix: &[u8]) -> bool {
 }
 
 /// Decides the connection's protocol and our side of it from its first bytes.
-fn classify(state: &mut FlowState, source: &Source, len: u32, direction: u32) {
+fn classify(state: &mut SockState, source: &Source, len: u32, direction: u32) {
     let Some(bytes) = first_bytes(source) else {
         return;
     };
@@ -216,10 +165,10 @@ fn classify(state: &mut FlowState, source: &Source, len: u32, direction: u32) {
     // Receiving a request or sending a response: we are the server.
     if (request && direction == DIRECTION_RECEIVED) || (response && direction == DIRECTION_SENT) {
         state.protocol = PROTOCOL_HTTP1;
-        state.role = ROLE_SERVER;
+        state.flow_role = ROLE_SERVER;
     } else if request || response {
         state.protocol = PROTOCOL_HTTP1;
-        state.role = ROLE_CLIENT;
+        state.flow_role = ROLE_CLIENT;
     } else if len >= 8 {
         state.protocol = PROTOCOL_OTHER;
     } else {
@@ -364,31 +313,22 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32) {
     }
 }
 
-/// A connection closed: tell the agent if it was being captured.
+/// The connection of `state` closed: tell the agent if it was being captured.
 #[inline(always)]
-pub fn on_close(sk: u64) {
-    let Some(state) = FLOWS.get_ptr(&sk) else {
+pub fn on_close(state: &SockState, sk: u64) {
+    if state.protocol != PROTOCOL_HTTP1 {
         return;
-    };
-    // SAFETY: map value pointer valid for this program run.
-    let state = unsafe { &*state };
-    if state.protocol == PROTOCOL_HTTP1 {
-        let kind = EventKind::FlowClosed;
-        counters::seen(kind);
-        match EVENTS.reserve::<FlowClosedEvent>(0) {
-            Some(mut entry) => {
-                entry.write(FlowClosedEvent {
-                    header: emit::header(kind, task::current()),
-                    flow: FlowKey { sk, ino: state.ino },
-                });
-                entry.submit(emit::wakeup_flags());
-            }
-            None => counters::ringbuf_full(kind),
-        }
     }
-    let _ = FLOWS.remove(&sk);
+    let kind = EventKind::FlowClosed;
+    counters::seen(kind);
+    match EVENTS.reserve::<FlowClosedEvent>(0) {
+        Some(mut entry) => {
+            entry.write(FlowClosedEvent {
+                header: emit::header(kind, task::current()),
+                flow: FlowKey { sk, ino: state.ino },
+            });
+            entry.submit(emit::wakeup_flags());
+        }
+        None => counters::ringbuf_full(kind),
+    }
 }
-
-/// Direction constants re-exported for the socket programs.
-pub const RECEIVED: u32 = DIRECTION_RECEIVED;
-pub const SENT: u32 = DIRECTION_SENT;

@@ -27,24 +27,6 @@ pub fn current_task() -> u64 {
     unsafe { bpf_get_current_task() }
 }
 
-/// `struct sock *` behind file descriptor `fd` of the current task:
-/// task->files->fdt->fd[fd]->private_data (struct socket)->sk.
-#[inline(always)]
-pub fn sock_of_fd(fd: u32) -> Result<u64, ReadFailed> {
-    let files: u64 = read(current_task(), conf!(kernel.task_files))?;
-    let fdt: u64 = read(files, conf!(kernel.files_fdt))?;
-    let max_fds: u32 = read(fdt, conf!(kernel.fdtable_max_fds))?;
-    if fd >= max_fds {
-        return Err(ReadFailed);
-    }
-    let fd_array: u64 = read(fdt, conf!(kernel.fdtable_fd))?;
-    // SAFETY: as in `read`; the index is bounded by max_fds.
-    let file: u64 = unsafe { bpf_probe_read_kernel((fd_array + fd as u64 * 8) as *const u64) }
-        .map_err(|_| ReadFailed)?;
-    let socket: u64 = read(file, conf!(kernel.file_private_data))?;
-    read(socket, conf!(kernel.socket_sk))
-}
-
 /// Thread group id of the current task's parent.
 #[inline(always)]
 pub fn parent_tgid() -> u32 {

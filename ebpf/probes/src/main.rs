@@ -18,10 +18,11 @@ mod maps;
 mod process;
 mod raw_args;
 mod sock;
+mod sock_io;
+mod socks;
 mod task;
-mod tcp_accept;
-mod tcp_bytes;
 mod tcp_reset;
+mod tcp_retrans;
 mod tcp_state;
 
 #[cfg(not(test))]

@@ -2,7 +2,7 @@
 //! `tcp_receive_reset` raw tracepoints (the socket is the first argument).
 //!
 //! An abortive close (SO_LINGER 0, unread data) moves the socket to CLOSE
-//! *before* sending the reset, when the connection has already left `CONNS`:
+//! *before* sending the reset, when the connection has already left `SOCKS`:
 //! the closing program keeps it a little longer in `JUST_CLOSED` for the reset
 //! that follows. (Not a per-CPU slot: sending that reset over loopback can
 //! close the peer's socket on the same CPU before the reset is traced.)
@@ -12,9 +12,9 @@ use aya_ebpf::{
     maps::LruHashMap,
     programs::RawTracePointContext,
 };
-use sonde_common::{ConnInfo, EventKind, CONN_OWNED};
+use sonde_common::{ConnInfo, EventKind, CONN_OWNED, CONN_TRACKED};
 
-use crate::{emit, maps::CONNS, raw_args::arg, sock};
+use crate::{emit, maps::SOCKS, raw_args::arg, sock};
 
 /// A reset sent this long after the close belongs to another moment.
 const RESET_AFTER_CLOSE_NS: u64 = 1_000_000;
@@ -65,21 +65,21 @@ pub fn sonde_rst_recv(ctx: RawTracePointContext) -> i32 {
     0
 }
 
-/// Reports a reset on a connection still in `CONNS`; false when it is not.
+/// Reports a reset on a connection still in `SOCKS`; false when it is not.
 #[inline(always)]
 fn report_tracked(kind: EventKind, sk: u64, state: u32) -> bool {
-    let Some(conn) = CONNS.get_ptr_mut(&sk) else {
+    let Some(entry) = SOCKS.get_ptr_mut(&sk) else {
         return false;
     };
     // SAFETY: map value pointer valid for this program run.
-    let conn = unsafe { &mut *conn };
+    let conn = unsafe { &mut (*entry).conn };
     if conn.endpoints.family == 0 {
         // Reset during connect(): the endpoints were not read yet.
         if let Ok(ends) = sock::endpoints(sk) {
             conn.endpoints = ends;
         }
     }
-    if conn.flags & CONN_OWNED != 0 {
+    if conn.flags & (CONN_TRACKED | CONN_OWNED) == CONN_TRACKED | CONN_OWNED {
         emit::tcp_event(kind, conn, 0, state);
     }
     true

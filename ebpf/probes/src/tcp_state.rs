@@ -3,23 +3,34 @@
 //!
 //! connect(): CLOSE→SYN_SENT runs in the caller's context (owner recorded),
 //! SYN_SENT→ESTABLISHED completes it, SYN_SENT→CLOSE fails it. A passive open
-//! ends with SYN_RECV→ESTABLISHED in softirq context, so the owner is only
-//! learned at accept() (see tcp_accept.rs). Any →CLOSE ends a connection.
+//! ends with SYN_RECV→ESTABLISHED in softirq context: the owner is the first
+//! task to use the connection, at its first read or write (sock_io.rs) or
+//! at close(2) (ESTABLISHED→FIN_WAIT1, CLOSE_WAIT→LAST_ACK run in the
+//! closing task). An accepted connection closed with neither (SO_LINGER 0,
+//! no I/O) is not reported. Any →CLOSE ends a connection.
+//!
+//! No syscall tracepoint: enabling any puts every syscall of every task on
+//! the tracing slow path.
 //!
 //! A raw tracepoint, not a tracepoint: a tracepoint program is skipped when
 //! any other tracing program runs on the CPU (a softirq landing inside our
 //! own sock_sendmsg program, say), which would lose state changes.
 
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
-use sonde_common::{ConnInfo, EventKind, TaskInfo, CONN_OWNED, ROLE_CLIENT, ROLE_SERVER};
+use sonde_common::{
+    ConnInfo, EventKind, TaskInfo, CONN_OWNED, CONN_TRACKED, PROTOCOL_UNKNOWN, ROLE_CLIENT,
+    ROLE_SERVER,
+};
 
 use crate::{
-    capture, counters, emit, kernel,
+    capture,
+    config::conf,
+    emit, kernel,
     kernel::ReadFailed,
-    maps::CONNS,
+    maps::SOCKS,
     raw_args::arg,
     sock::{self, IPPROTO_TCP},
-    task, tcp_reset,
+    socks, task, tcp_reset,
 };
 
 pub const TCP_ESTABLISHED: i32 = 1;
@@ -29,6 +40,7 @@ const TCP_FIN_WAIT1: i32 = 4;
 const TCP_FIN_WAIT2: i32 = 5;
 pub const TCP_CLOSE: i32 = 7;
 const TCP_CLOSE_WAIT: i32 = 8;
+const TCP_LAST_ACK: i32 = 9;
 
 /// raw tracepoint inet_sock_set_state
 #[raw_tracepoint(tracepoint = "inet_sock_set_state")]
@@ -46,14 +58,12 @@ fn try_tcp_state(ctx: &RawTracePointContext) -> Result<(), ReadFailed> {
         (TCP_SYN_SENT, TCP_ESTABLISHED) => on_connect_end(sk, EventKind::TcpConnect),
         (TCP_SYN_SENT, TCP_CLOSE) => on_connect_end(sk, EventKind::TcpConnectFailed),
         (TCP_SYN_RECV, TCP_ESTABLISHED) => on_passive_open(sk),
+        (TCP_ESTABLISHED, TCP_FIN_WAIT1) | (TCP_CLOSE_WAIT, TCP_LAST_ACK) => {
+            on_close_call(sk);
+            Ok(())
+        }
         (_, TCP_CLOSE) => on_close(sk, old),
         _ => Ok(()),
-    }
-}
-
-fn track(sk: u64, conn: &ConnInfo) {
-    if CONNS.insert(&sk, conn, 0).is_err() {
-        counters::conn_table_full();
     }
 }
 
@@ -62,32 +72,31 @@ fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
     if !task::is_observed(&owner) || sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    track(
-        sk,
-        &ConnInfo {
-            owner,
-            role: ROLE_CLIENT,
-            flags: CONN_OWNED,
-            start_ns: emit::now(),
-            ..ConnInfo::default()
-        },
-    );
+    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
+    let conn = ConnInfo {
+        owner,
+        role: ROLE_CLIENT,
+        flags: CONN_TRACKED | CONN_OWNED,
+        start_ns: emit::now(),
+        ..ConnInfo::default()
+    };
+    socks::track(sk, &socks::fresh(conn, family, PROTOCOL_UNKNOWN));
     Ok(())
 }
 
 /// The handshake of a tracked connect() ended: reports `kind` with the
 /// endpoints as they are now.
 fn on_connect_end(sk: u64, kind: EventKind) -> Result<(), ReadFailed> {
-    let Some(conn) = CONNS.get_ptr_mut(&sk) else {
+    let Some(state) = SOCKS.get_ptr_mut(&sk) else {
         return Ok(());
     };
     let ends = sock::endpoints(sk)?;
     // SAFETY: map value pointer valid for this program run.
-    let conn = unsafe { &mut *conn };
+    let conn = unsafe { &mut (*state).conn };
     conn.endpoints = ends;
     if kind == EventKind::TcpConnectFailed {
         emit::tcp_event(kind, conn, kernel::sock_error(sk), 0);
-        let _ = CONNS.remove(&sk);
+        let _ = SOCKS.remove(&sk);
     } else {
         emit::tcp_event(kind, conn, 0, 0);
     }
@@ -98,17 +107,30 @@ fn on_passive_open(sk: u64) -> Result<(), ReadFailed> {
     if sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    track(
-        sk,
-        &ConnInfo {
-            owner: TaskInfo::default(),
-            endpoints: sock::endpoints(sk)?,
-            role: ROLE_SERVER,
-            start_ns: emit::now(),
-            ..ConnInfo::default()
-        },
-    );
+    let endpoints = sock::endpoints(sk)?;
+    let conn = ConnInfo {
+        owner: TaskInfo::default(),
+        endpoints,
+        role: ROLE_SERVER,
+        flags: CONN_TRACKED,
+        start_ns: emit::now(),
+        ..ConnInfo::default()
+    };
+    socks::track(sk, &socks::fresh(conn, endpoints.family, PROTOCOL_UNKNOWN));
     Ok(())
+}
+
+/// close(2) (or shutdown(2)) of a connection, in the closing task: the
+/// owner of an accepted connection nobody read or wrote.
+fn on_close_call(sk: u64) {
+    let Some(state) = SOCKS.get_ptr_mut(&sk) else {
+        return;
+    };
+    // SAFETY: map value pointer valid for this program run.
+    let state = unsafe { &mut *state };
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state) {
+        let _ = SOCKS.remove(&sk);
+    }
 }
 
 /// States from which closing sends a reset right after the change to CLOSE
@@ -121,18 +143,19 @@ fn may_reset_after_close(old: i32) -> bool {
 }
 
 fn on_close(sk: u64, old: i32) -> Result<(), ReadFailed> {
-    capture::on_close(sk);
-    let Some(conn) = CONNS.get_ptr(&sk) else {
+    let Some(state) = SOCKS.get_ptr(&sk) else {
         return Ok(());
     };
     // SAFETY: map value pointer valid for this program run.
-    let conn = unsafe { &*conn };
-    if conn.flags & CONN_OWNED != 0 {
+    let state = unsafe { &*state };
+    capture::on_close(state, sk);
+    let conn = &state.conn;
+    if conn.flags & (CONN_TRACKED | CONN_OWNED) == CONN_TRACKED | CONN_OWNED {
         emit::tcp_event(EventKind::TcpClose, conn, 0, 0);
         if may_reset_after_close(old) {
             tcp_reset::remember_closed(sk, conn);
         }
     }
-    let _ = CONNS.remove(&sk);
+    let _ = SOCKS.remove(&sk);
     Ok(())
 }

@@ -725,8 +725,7 @@ fn render_loops(w: &mut String, results: &Results) {
          calls per condition, conditions in alternating order; ns per call is the best repetition \
          (median in parentheses), Δ is against no agent. With no filter the agent observes this \
          process (it counts its TCP bytes); with `--comm nothing-matches` it observes nothing. \
-         The agent attaches no program to write(2), but its `syscalls:sys_exit_accept{{,4}}` \
-         tracepoints put every syscall of every task on the tracing slow path; sendto(2) runs \
+         The agent attaches no program to write(2) nor any syscall tracepoint; sendto(2) runs \
          `sonde_sock_send` (raw tracepoint `sock_send_length`) on every socket.{}\n",
         plan.syscall_rounds,
         plan.reps,
@@ -1053,7 +1052,7 @@ mod tests {
             text.contains("| sonde_sock_send | 2.00 | 250 | 500 |"),
             "{text}"
         );
-        assert!(text.contains("| write(2) 100 B to a file | unhooked (syscall slow path only) | 700 (700) | 780 (780) | 80 | – | – | ≤ 60 | **missed** |"), "{text}");
+        assert!(text.contains("| write(2) 100 B to a file | unhooked | 700 (700) | 780 (780) | 80 | – | – | ≤ 60 | **missed** |"), "{text}");
         assert!(text.contains("took 2 min 5 s"), "{text}");
         assert!(
             text.contains("at the start: 1.00 0.50 0.20; at the end: 2.00 1.00 0.40"),

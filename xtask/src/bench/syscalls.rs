@@ -3,9 +3,9 @@
 //! here, in the benchmark process itself.
 //!
 //! Which path each takes with the agent loaded:
-//! - write(2) to a file reaches no sonde program; it only pays the syscall
-//!   slow path that any attached syscall tracepoint turns on for every task
-//!   (sonde attaches `syscalls:sys_exit_accept{,4}`).
+//! - write(2) to a file reaches no sonde program (sonde attaches no syscall
+//!   tracepoint, which would put every syscall of every task on the slow
+//!   path): whatever it costs is noise or cache pressure.
 //! - sendto(2) on any socket runs `sonde_sock_send` (raw tracepoint
 //!   `sock_send_length`, in `sock_sendmsg`), which must decide the socket is
 //!   not one it reports on. TCP also reaches the receiving side's
@@ -48,7 +48,7 @@ impl Call {
 
     pub fn path(self) -> &'static str {
         match self {
-            Call::FileWrite => "unhooked (syscall slow path only)",
+            Call::FileWrite => "unhooked",
             Call::UdpSend => "hooked: sock_send_length",
             Call::TcpSend => "hooked: sock_send_length (+ sink's sock_recv_length)",
         }

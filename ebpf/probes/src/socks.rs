@@ -1,0 +1,99 @@
+//! Entries of `SOCKS`: made when a socket is first seen, given their owner,
+//! checked for reuse.
+
+use sonde_common::{
+    ConnInfo, EventKind, AF_INET, AF_INET6, AF_UNIX, CONN_OWNED, PROTOCOL_OTHER, PROTOCOL_UNKNOWN,
+};
+
+use crate::{
+    config::conf,
+    counters, emit,
+    kernel::{self, ReadFailed},
+    maps::{SockState, SOCKS},
+    sock::{self, IPPROTO_TCP},
+    task,
+};
+
+const SOCK_STREAM: u16 = 1;
+
+/// A new entry for a socket of `family`.
+#[inline(always)]
+pub fn fresh(conn: ConnInfo, family: u16, protocol: u32) -> SockState {
+    SockState {
+        conn,
+        ino: 0,
+        family,
+        _pad: 0,
+        protocol,
+        flow_role: 0,
+        attempts: 0,
+    }
+}
+
+/// Starts tracking `sk` as `state` (replacing any entry); None, counted,
+/// when the table is full.
+#[inline(always)]
+pub fn track(sk: u64, state: &SockState) -> Option<*mut SockState> {
+    if SOCKS.insert(&sk, state, 0).is_err() {
+        counters::conn_table_full();
+        return None;
+    }
+    SOCKS.get_ptr_mut(&sk)
+}
+
+/// The first read or write of a socket sonde did not see open (opened
+/// before it started, or not TCP): tracked from now on when the task is
+/// observed, its payload classified when it is TCP or a Unix stream.
+#[inline(always)]
+pub fn adopt(sk: u64) -> Result<Option<*mut SockState>, ReadFailed> {
+    let owner = task::current();
+    if !task::is_observed(&owner) {
+        return Ok(None);
+    }
+    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
+    let capturable = match family {
+        AF_INET | AF_INET6 => sock::protocol(sk)? == IPPROTO_TCP,
+        AF_UNIX => kernel::read::<u16>(sk, conf!(kernel.sock_type))? == SOCK_STREAM,
+        _ => false,
+    };
+    let conn = ConnInfo {
+        owner,
+        flags: CONN_OWNED,
+        ..ConnInfo::default()
+    };
+    let mut state = if capturable {
+        fresh(conn, family, PROTOCOL_UNKNOWN)
+    } else {
+        fresh(conn, family, PROTOCOL_OTHER)
+    };
+    if capturable {
+        state.ino = sock::inode(sk)?;
+    }
+    Ok(track(sk, &state))
+}
+
+/// Whether `state` still describes `sk`. Unix sockets are not traced to
+/// their end, so their key may now be another socket's: the inode tells.
+#[inline(always)]
+pub fn is_current(state: &SockState, sk: u64) -> bool {
+    if state.family != AF_UNIX || state.ino == 0 {
+        return true;
+    }
+    matches!(sock::inode(sk), Ok(ino) if ino == state.ino)
+}
+
+/// The task running now uses a connection whose owner is not known yet (its
+/// handshake completed in softirq context): it becomes the owner, and the
+/// accept is reported. False when the filter does not keep the task: the
+/// caller then forgets the connection.
+#[inline(always)]
+pub fn claim(state: &mut SockState) -> bool {
+    let owner = task::current();
+    if !task::is_observed(&owner) {
+        return false;
+    }
+    state.conn.owner = owner;
+    state.conn.flags |= CONN_OWNED;
+    emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0);
+    true
+}
