@@ -9,7 +9,7 @@ use std::{
 use anyhow::Context;
 use tokio::{
     signal::unix::{signal, SignalKind},
-    sync::{mpsc, watch},
+    sync::watch,
 };
 
 use crate::{
@@ -39,8 +39,9 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
         ring_buffer_bytes: args.ring_buffer_mib << 20,
         capture_bytes: args.capture_bytes,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the reader and the HTTP server are light, and a second
+    // worker only added wakeups (work stealing) to every batch.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -78,22 +79,12 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     };
     let server_task = tokio::spawn(server::serve(listener, state, server_stop));
 
-    let (events_tx, events_rx) = mpsc::channel(args.channel_capacity.max(1));
-    let output_tx = events_tx.clone();
-    let (flows_tx, flows_rx) = mpsc::channel(args.channel_capacity.max(1));
+    let (output_tx, output_rx) = pipeline::batch::channel(args.channel_capacity);
     let reader_task = tokio::spawn(pipeline::reader::read_ring(
         ring,
-        pipeline::reader::Outlets {
-            log: events_tx,
-            flows: flows_tx,
-        },
-        metrics.clone(),
-        stop_rx.clone(),
-    ));
-    let flows_task = tokio::spawn(crate::http::pipeline::run(
-        flows_rx,
         output_tx,
         metrics.clone(),
+        stop_rx.clone(),
     ));
     let writer_thread = {
         let (format, metrics) = (args.log_format, metrics.clone());
@@ -101,7 +92,7 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
             .name("sonde-writer".into())
             .spawn(move || {
                 pipeline::writer::write_events(
-                    events_rx,
+                    output_rx,
                     format,
                     MonotonicClock::new(),
                     metrics,
@@ -127,7 +118,6 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     drop(ebpf);
     let _ = stop_tx.send(true);
     stop_stage("ring reader", reader_task).await;
-    stop_stage("flows", flows_task).await;
     stop_stage("writer", writer_task).await;
     stop_stage("server", server_task).await;
     Ok(())

@@ -14,7 +14,6 @@ use std::{
 use sonde_common::{
     FlowOpenedEvent, AF_INET, AF_INET6, AF_UNIX, DIRECTION_RECEIVED, DIRECTION_SENT, ROLE_SERVER,
 };
-use tokio::sync::mpsc;
 
 use super::{
     exchange::{ConnectionKey, Endpoint, HttpEvent, Role},
@@ -22,7 +21,6 @@ use super::{
 };
 use crate::{
     events::{decode::FlowData, KernelEvent},
-    pipeline::output::OutputRecord,
     protocols::http1::{Chunk, Http1Connection, Http1Event},
     service::ServiceCache,
     telemetry::{AgentMetrics, PipelineStats},
@@ -277,40 +275,4 @@ fn endpoints(opened: &FlowOpenedEvent) -> (Option<Endpoint>, Option<Endpoint>) {
     let peer = ip(ends.family, &ends.remote_addr)
         .map(|ip| Endpoint::Inet(SocketAddr::new(ip, ends.remote_port)));
     (local, peer)
-}
-
-/// Runs the pipeline until `flows` closes.
-pub async fn run(
-    mut flows: mpsc::Receiver<KernelEvent>,
-    output: mpsc::Sender<OutputRecord>,
-    metrics: Arc<AgentMetrics>,
-) {
-    let mut pipeline = HttpPipeline::new(metrics.clone());
-    let mut spans = Vec::new();
-    let mut ticks = tokio::time::interval(Duration::from_secs(1));
-    let mut tick_count = 0u64;
-    loop {
-        tokio::select! {
-            event = flows.recv() => {
-                let Some(event) = event else { break };
-                if event.is_flow() {
-                    metrics.event_delivered(event.kind());
-                }
-                pipeline.handle(&event, &mut spans);
-            }
-            _ = ticks.tick() => {
-                tick_count += 1;
-                if tick_count.is_multiple_of(60) {
-                    let now = crate::events::clock::monotonic_now_ns();
-                    pipeline.expire_idle(now, &mut spans);
-                }
-                metrics.http().set_pipeline_stats(pipeline.stats());
-            }
-        }
-        for span in spans.drain(..) {
-            if output.try_send(OutputRecord::Span(span)).is_err() {
-                metrics.span_dropped();
-            }
-        }
-    }
 }

@@ -6,9 +6,7 @@
 
 use std::{io::Write, sync::Arc};
 
-use tokio::sync::mpsc;
-
-use super::{format::write_line, output::OutputRecord};
+use super::{batch::BatchReceiver, format::write_line, output::OutputRecord};
 use crate::{
     cli::LogFormat,
     events::{clock::MonotonicClock, LogRecord},
@@ -16,10 +14,10 @@ use crate::{
     traces,
 };
 
-/// Formats every event from `events` onto `out`, flushing whenever the
-/// channel is momentarily empty so lines appear promptly.
+/// Formats every batch from `batches` onto `out`, flushing after each so
+/// lines appear promptly.
 pub fn write_events<W: Write>(
-    mut events: mpsc::Receiver<OutputRecord>,
+    mut batches: BatchReceiver,
     format: LogFormat,
     clock: MonotonicClock,
     metrics: Arc<AgentMetrics>,
@@ -27,14 +25,7 @@ pub fn write_events<W: Write>(
 ) {
     let mut buffer = Vec::with_capacity(64 * 1024);
     let mut broken = false;
-    while let Some(event) = events.blocking_recv() {
-        let mut batch = vec![event];
-        while batch.len() < 1024 {
-            match events.try_recv() {
-                Ok(event) => batch.push(event),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = batches.blocking_recv() {
         if broken {
             // stdout is gone: keep counting what cannot be shown.
             count(&batch, &metrics, Some(DropReason::OutputError));

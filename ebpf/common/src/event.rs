@@ -64,13 +64,15 @@ impl EventKind {
         }
     }
 
-    /// The kernel program that produces this kind, used as the `probe` label.
+    /// The kernel program that produces this kind, used as the `probe` label
+    /// (an accept is found by the socket programs or at close: named after
+    /// the connection's lifecycle).
     pub fn probe(self) -> &'static str {
         match self {
-            EventKind::TcpConnect | EventKind::TcpConnectFailed | EventKind::TcpClose => {
-                "tcp_state"
-            }
-            EventKind::TcpAccept => "tcp_accept",
+            EventKind::TcpConnect
+            | EventKind::TcpConnectFailed
+            | EventKind::TcpAccept
+            | EventKind::TcpClose => "tcp_state",
             EventKind::TcpResetSent | EventKind::TcpResetReceived => "tcp_reset",
             EventKind::ProcessExec => "process_exec",
             EventKind::ProcessExit => "process_exit",
