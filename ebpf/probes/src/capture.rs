@@ -16,8 +16,8 @@ use aya_ebpf::{
     maps::PerCpuArray,
 };
 use sonde_common::{
-    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, AF_UNIX, CAPTURE_MAX,
-    CAPTURE_TAIL, DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1, PROTOCOL_OTHER,
+    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, TaskInfo, AF_UNIX,
+    CAPTURE_MAX, CAPTURE_TAIL, DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1, PROTOCOL_OTHER,
     PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER, UNIX_PATH_LEN,
 };
 
@@ -52,14 +52,20 @@ const LENGTH_MASK: usize = 2 * CAPTURE_MAX - 1;
 /// A read or write of `len` bytes on `sk`, an observed process's socket
 /// described by `state`, just completed.
 #[inline(always)]
-pub fn on_socket_io(state: &mut SockState, sk: u64, len: u32, direction: u32) {
+pub fn on_socket_io(
+    state: &mut SockState,
+    sk: u64,
+    len: u32,
+    direction: u32,
+    task: &mut task::Current,
+) {
     if conf!(capture.max_bytes) == 0 || conf!(capture.regs.from_stack) == 0 {
         return;
     }
     if state.protocol == PROTOCOL_OTHER {
         return;
     }
-    let _ = try_socket_io(state, sk, len, direction);
+    let _ = try_socket_io(state, sk, len, direction, task);
 }
 
 fn try_socket_io(
@@ -67,6 +73,7 @@ fn try_socket_io(
     sk: u64,
     len: u32,
     direction: u32,
+    task: &mut task::Current,
 ) -> Result<(), ReadFailed> {
     let Some(source) = syscall_payload() else {
         return Ok(()); // sendfile, splice, io_uring...: not a plain read/write
@@ -80,9 +87,15 @@ fn try_socket_io(
             // Accepted in softirq context: the socket had no inode yet.
             state.ino = sock::inode(sk)?;
         }
-        flow_opened(FlowKey { sk, ino: state.ino }, sk, state.flow_role);
+        flow_opened(FlowKey { sk, ino: state.ino }, sk, state, task.get());
     }
-    copy_payload(FlowKey { sk, ino: state.ino }, &source, len, direction);
+    copy_payload(
+        FlowKey { sk, ino: state.ino },
+        &source,
+        len,
+        direction,
+        task.get(),
+    );
     Ok(())
 }
 
@@ -179,24 +192,28 @@ fn classify(state: &mut SockState, source: &Source, len: u32, direction: u32) {
     }
 }
 
-fn flow_opened(flow: FlowKey, sk: u64, role: u32) {
+fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, current: TaskInfo) {
     let kind = EventKind::FlowOpened;
     counters::seen(kind);
     let Some(mut entry) = EVENTS.reserve::<FlowOpenedEvent>(0) else {
         counters::ringbuf_full(kind);
         return;
     };
-    let mut endpoints = sock::endpoints(sk).unwrap_or_default();
+    // A tracked connection's endpoints were read when it opened.
+    let mut endpoints = state.conn.endpoints;
+    if endpoints.family == 0 {
+        endpoints = sock::endpoints(sk).unwrap_or_default();
+    }
     if endpoints.family == 0 {
         endpoints.family = AF_UNIX;
     }
     let event = entry.as_mut_ptr();
     // SAFETY: `event` points to a reserved, writable ring-buffer slot.
     unsafe {
-        (*event).header = emit::header(kind, task::current());
+        (*event).header = emit::header(kind, current);
         (*event).flow = flow;
         (*event).protocol = PROTOCOL_HTTP1;
-        (*event).role = role;
+        (*event).role = state.flow_role;
         (*event).endpoints = endpoints;
         (*event).local_path[0] = 0;
         (*event).peer_path[0] = 0;
@@ -242,7 +259,7 @@ fn copy_user(data: &mut [u8; 3 * CAPTURE_MAX], offset: usize, src: u64, n: usize
     }
 }
 
-fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32) {
+fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, current: TaskInfo) {
     let kind = EventKind::FlowData;
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
         return;
@@ -297,7 +314,7 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32) {
     }
     counters::seen(kind);
     scratch.head = FlowDataHeader {
-        header: emit::header(kind, task::current()),
+        header: emit::header(kind, current),
         flow,
         direction,
         total_len: len,

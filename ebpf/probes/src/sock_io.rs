@@ -10,7 +10,7 @@
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};
 
-use crate::{capture, kernel::ReadFailed, maps::SOCKS, raw_args::arg, socks};
+use crate::{capture, kernel::ReadFailed, maps::SOCKS, raw_args::arg, socks, task};
 
 const MSG_PEEK: i32 = 2;
 
@@ -38,17 +38,18 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
         return Ok(());
     }
     let sk = arg(ctx, 0);
+    let mut task = task::Current::unknown();
     let state = match SOCKS.get_ptr_mut(&sk) {
         // SAFETY: map value pointer valid for this program run.
         Some(state) if socks::is_current(unsafe { &*state }, sk) => state,
-        _ => match socks::adopt(sk)? {
+        _ => match socks::adopt(sk, &mut task)? {
             Some(state) => state,
             None => return Ok(()),
         },
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state) {
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, &mut task) {
         let _ = SOCKS.remove(&sk);
         return Ok(());
     }
@@ -63,6 +64,6 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
             conn.bytes_received += length as u64;
         }
     }
-    capture::on_socket_io(state, sk, length as u32, direction);
+    capture::on_socket_io(state, sk, length as u32, direction, &mut task);
     Ok(())
 }

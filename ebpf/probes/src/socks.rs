@@ -45,8 +45,8 @@ pub fn track(sk: u64, state: &SockState) -> Option<*mut SockState> {
 /// before it started, or not TCP): tracked from now on when the task is
 /// observed, its payload classified when it is TCP or a Unix stream.
 #[inline(always)]
-pub fn adopt(sk: u64) -> Result<Option<*mut SockState>, ReadFailed> {
-    let owner = task::current();
+pub fn adopt(sk: u64, task: &mut task::Current) -> Result<Option<*mut SockState>, ReadFailed> {
+    let owner = task.get();
     if !task::is_observed(&owner) {
         return Ok(None);
     }
@@ -87,8 +87,8 @@ pub fn is_current(state: &SockState, sk: u64) -> bool {
 /// accept is reported. False when the filter does not keep the task: the
 /// caller then forgets the connection.
 #[inline(always)]
-pub fn claim(state: &mut SockState) -> bool {
-    let owner = task::current();
+pub fn claim(state: &mut SockState, task: &mut task::Current) -> bool {
+    let owner = task.get();
     if !task::is_observed(&owner) {
         return false;
     }

@@ -45,3 +45,27 @@ pub fn is_observed(task: &TaskInfo) -> bool {
     }
     true
 }
+
+/// The current task, asked of the kernel once per program run at most: a
+/// socket program needs it for the filter, the owner and event headers,
+/// or not at all.
+pub struct Current(Option<TaskInfo>);
+
+impl Current {
+    #[inline(always)]
+    pub const fn unknown() -> Current {
+        Current(None)
+    }
+
+    #[inline(always)]
+    pub fn get(&mut self) -> TaskInfo {
+        match self.0 {
+            Some(task) => task,
+            None => {
+                let task = current();
+                self.0 = Some(task);
+                task
+            }
+        }
+    }
+}

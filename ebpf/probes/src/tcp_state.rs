@@ -128,7 +128,7 @@ fn on_close_call(sk: u64) {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state) {
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, &mut task::Current::unknown()) {
         let _ = SOCKS.remove(&sk);
     }
 }
