@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     events::{decode::FlowData, KernelEvent},
-    protocols::http1::{Chunk, Http1Connection, Http1Event},
+    protocols::http1::{Chunk, Http1Connection, Http1Event, Http1Stats},
     service::ServiceCache,
     telemetry::{AgentMetrics, PipelineStats},
     traces::SpanAssembler,
@@ -56,6 +56,8 @@ pub struct HttpPipeline {
     metrics: Arc<AgentMetrics>,
     /// Data for a connection whose opening we never saw (its event dropped).
     unknown_flow_events: u64,
+    /// What the parsers of connections now gone gave up on.
+    closed_parser_stats: Http1Stats,
 }
 
 impl HttpPipeline {
@@ -67,6 +69,7 @@ impl HttpPipeline {
             routes: HashMap::new(),
             metrics,
             unknown_flow_events: 0,
+            closed_parser_stats: Http1Stats::default(),
         }
     }
 
@@ -89,12 +92,17 @@ impl HttpPipeline {
 
     /// Counters of the pipeline's own state, for /metrics.
     pub fn stats(&self) -> PipelineStats {
+        let mut parser = self.closed_parser_stats;
+        for connection in self.connections.values() {
+            parser.add(&connection.parser.stats());
+        }
         PipelineStats {
             connections: self.connections.len() as u64,
             spans_in_flight: self.spans.in_flight() as u64,
             spans_evicted: self.spans.evicted(),
             unmatched_flow_events: self.unknown_flow_events,
             route_overflows: self.routes.values().map(RouteTable::overflowed).sum(),
+            parser,
         }
     }
 
@@ -164,7 +172,14 @@ impl HttpPipeline {
         let mut events = Vec::new();
         connection.parser.close(timestamp_ns, &mut events);
         self.emit(key, events, out);
-        self.connections.remove(&key);
+        self.forget(key);
+    }
+
+    /// Drops connection `key`, keeping its parser's counts.
+    fn forget(&mut self, key: ConnectionKey) {
+        if let Some(connection) = self.connections.remove(&key) {
+            self.closed_parser_stats.add(&connection.parser.stats());
+        }
         self.spans.forget_connection(key);
     }
 
@@ -238,8 +253,7 @@ impl HttpPipeline {
             .min_by_key(|(_, c)| c.last_seen_ns)
             .map(|(key, _)| *key)
         {
-            self.connections.remove(&key);
-            self.spans.forget_connection(key);
+            self.forget(key);
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct PipelineStats {
     pub spans_evicted: u64,
     pub unmatched_flow_events: u64,
     pub route_overflows: u64,
+    /// What the HTTP/1.x parsers gave up on, over every connection so far.
+    pub parser: crate::protocols::http1::Http1Stats,
 }
 
 /// The label values of one series, borrowed from a span (lookup key).
@@ -347,6 +349,7 @@ impl HttpMetrics {
             ("sonde_http_spans_evicted", "In-flight requests forgotten because too many were in flight; their spans are lost.", stats.spans_evicted, MetricType::Counter),
             ("sonde_flow_events_unmatched", "Captured data for a connection whose start was never received (its event was dropped).", stats.unmatched_flow_events, MetricType::Counter),
             ("sonde_http_route_overflow", "Requests whose route fell into /{overflow} because a service had too many distinct routes.", stats.route_overflows, MetricType::Counter),
+            ("sonde_http_bytes_skipped", "Captured HTTP connection bytes the parser skipped: out of sync, or after a switch to another protocol.", stats.parser.bytes_skipped, MetricType::Counter),
         ] {
             let metric = encoder.encode_descriptor(name, help, None, kind)?;
             if matches!(kind, MetricType::Gauge) {
@@ -354,6 +357,22 @@ impl HttpMetrics {
             } else {
                 ConstCounter::new(value).encode(metric)?;
             }
+        }
+        let parser = stats.parser;
+        let mut family = encoder.encode_descriptor(
+            "sonde_http_messages_dropped",
+            "HTTP messages the parser gave up on, by reason: no span or metric was made of them.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (reason, value) in [
+            ("request_unparseable", parser.requests_unparseable),
+            ("request_over_pipelining_cap", parser.requests_dropped),
+            ("response_unparseable", parser.responses_unparseable),
+            ("response_unpaired", parser.responses_unpaired),
+        ] {
+            ConstCounter::new(value)
+                .encode(family.encode_family(&[("reason", Escaped(reason))])?)?;
         }
         Ok(())
     }

@@ -3,7 +3,11 @@
 //! without a panic, and yields no span and no metric; valid requests sent after
 //! it are counted as usual.
 
-use std::{collections::BTreeMap, thread, time::Duration};
+use std::{
+    collections::BTreeMap,
+    thread,
+    time::{Duration, Instant},
+};
 
 use sonde_tests::{
     client::{self, Conn, Request, Rng},
@@ -153,9 +157,34 @@ fn garbage_is_ignored(kind: ServerKind) {
             && client_counts.values().sum::<u64>() <= MARKERS as u64,
         "{CLIENT_DURATION} for port {port} counts garbage: {client_counts:?}"
     );
+    // What the parser gave up on is counted, not silently lost: the request
+    // line followed by random bytes and the 10 MB header at least (the
+    // random bytes alone are never classified as HTTP).
+    let deadline = Instant::now() + METRICS_TIMEOUT;
+    let unparseable = loop {
+        let value = dropped(&rig.agent.metrics(), "request_unparseable");
+        if value >= 2 || Instant::now() > deadline {
+            break value;
+        }
+        thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        unparseable >= 2,
+        "sonde_http_messages_dropped_total{{reason=\"request_unparseable\"}} = {unparseable}, expected >= 2"
+    );
     let stderr = rig.agent.stderr();
     assert!(!stderr.contains("panicked"), "agent stderr:\n{stderr}");
     rig.finish();
+}
+
+/// `sonde_http_messages_dropped_total{reason}` in a /metrics exposition.
+fn dropped(metrics: &str, reason: &str) -> u64 {
+    let prefix = format!("sonde_http_messages_dropped_total{{reason=\"{reason}\"}} ");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 #[test]

@@ -74,10 +74,6 @@ impl Http1Connection {
     }
 
     /// What was given up on so far.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "to be exported as drop counters by the pipeline")
-    )]
     pub fn stats(&self) -> Http1Stats {
         self.pairing.stats
     }

@@ -90,3 +90,20 @@ pub struct Http1Stats {
     /// to another protocol (101, CONNECT).
     pub bytes_skipped: u64,
 }
+
+impl Http1Stats {
+    /// Adds `other`'s counts to these (saturating).
+    pub fn add(&mut self, other: &Http1Stats) {
+        self.requests_unparseable = self
+            .requests_unparseable
+            .saturating_add(other.requests_unparseable);
+        self.requests_dropped = self.requests_dropped.saturating_add(other.requests_dropped);
+        self.responses_unparseable = self
+            .responses_unparseable
+            .saturating_add(other.responses_unparseable);
+        self.responses_unpaired = self
+            .responses_unpaired
+            .saturating_add(other.responses_unpaired);
+        self.bytes_skipped = self.bytes_skipped.saturating_add(other.bytes_skipped);
+    }
+}
