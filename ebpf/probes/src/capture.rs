@@ -340,8 +340,10 @@ pub fn on_close(state: &SockState, sk: u64) {
     counters::seen(kind);
     match EVENTS.reserve::<FlowClosedEvent>(0) {
         Some(mut entry) => {
+            // Often in softirq context (a FIN or RST arriving): the task
+            // running then is anyone's; the event belongs to the owner.
             entry.write(FlowClosedEvent {
-                header: emit::header(kind, task::current()),
+                header: emit::header(kind, state.conn.owner),
                 flow: FlowKey { sk, ino: state.ino },
             });
             entry.submit(emit::wakeup_flags());

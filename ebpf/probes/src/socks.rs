@@ -46,6 +46,9 @@ pub fn track(sk: u64, state: &SockState) -> Option<*mut SockState> {
 /// observed, its payload classified when it is TCP or a Unix stream.
 #[inline(always)]
 pub fn adopt(sk: u64, task: &mut task::Current) -> Result<Option<*mut SockState>, ReadFailed> {
+    if !task::may_be_observed() {
+        return Ok(None);
+    }
     let owner = task.get();
     if !task::is_observed(&owner) {
         return Ok(None);

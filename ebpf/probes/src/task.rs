@@ -20,6 +20,24 @@ pub fn current() -> TaskInfo {
     }
 }
 
+/// False when the task running now is certainly filtered out, judged on
+/// what is cheap to ask (thread group, cgroup): callers skip building a
+/// full [`TaskInfo`] for tasks the filter rejects.
+#[inline(always)]
+pub fn may_be_observed() -> bool {
+    let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
+    if tgid == conf!(filter.agent_tgid) {
+        return false;
+    }
+    let wanted_tgid = conf!(filter.tgid);
+    if wanted_tgid != 0 && tgid != wanted_tgid {
+        return false;
+    }
+    let cgroup_id = conf!(filter.cgroup_id);
+    // SAFETY: helper without arguments.
+    cgroup_id == 0 || unsafe { bpf_get_current_cgroup_id() } == cgroup_id
+}
+
 /// Whether `task` passes the configured filter (and is not the agent).
 #[inline(always)]
 pub fn is_observed(task: &TaskInfo) -> bool {

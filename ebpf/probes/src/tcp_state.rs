@@ -68,6 +68,9 @@ fn try_tcp_state(ctx: &RawTracePointContext) -> Result<(), ReadFailed> {
 }
 
 fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
+    if !task::may_be_observed() {
+        return Ok(());
+    }
     let owner = task::current();
     if !task::is_observed(&owner) || sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
