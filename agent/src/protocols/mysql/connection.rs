@@ -85,4 +85,9 @@ impl MysqlConnection {
     pub fn stats(&self) -> DbStats {
         self.conversation.stats
     }
+
+    /// Commands waiting for their replies (none after a close).
+    pub fn waiting(&self) -> usize {
+        self.conversation.waiting()
+    }
 }

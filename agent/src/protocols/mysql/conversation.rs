@@ -131,6 +131,10 @@ impl Conversation {
         self.command_since_server = false;
     }
 
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
     pub fn is_tls(&self) -> bool {
         self.phase == Phase::Tls
     }

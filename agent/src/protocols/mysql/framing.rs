@@ -241,6 +241,13 @@ impl PacketReader {
             }
             return true;
         }
+        if probed > 0 && sink.starts_here(bytes, total_len) {
+            // The probed bytes were the end of something else.
+            sink.skipped(probed as u64);
+            self.probe.clear();
+            self.state = HEADER;
+            return true;
+        }
         if payload_end && joined.len() < PROBE {
             self.probe.push((stamp, bytes.to_vec()));
             return false;
