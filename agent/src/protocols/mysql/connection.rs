@@ -57,6 +57,8 @@ impl MysqlConnection {
     /// Bytes flowing from the client to the server.
     pub fn feed_client(&mut self, chunk: &Chunk<'_>, out: &mut Vec<DbEvent>) {
         self.conversation.begin_chunk();
+        let dropped = self.server.forget_probe();
+        self.conversation.skipped(dropped);
         self.client
             .feed(chunk, &mut self.conversation.client_side(out));
     }
@@ -64,6 +66,8 @@ impl MysqlConnection {
     /// Bytes flowing from the server to the client.
     pub fn feed_server(&mut self, chunk: &Chunk<'_>, out: &mut Vec<DbEvent>) {
         self.conversation.begin_chunk();
+        let dropped = self.client.forget_probe();
+        self.conversation.skipped(dropped);
         if self.conversation.is_tls() && !self.server.is_off() {
             self.server.turn_off();
         }
@@ -77,6 +81,8 @@ impl MysqlConnection {
     pub fn close(&mut self, timestamp_ns: u64, out: &mut Vec<DbEvent>) {
         let _ = timestamp_ns;
         self.conversation.close(out);
+        let dropped = self.client.forget_probe() + self.server.forget_probe();
+        self.conversation.skipped(dropped);
         self.client.reset();
         self.server.reset();
     }

@@ -125,6 +125,11 @@ impl Conversation {
         self.chunks = self.chunks.saturating_add(1);
     }
 
+    /// Bytes skipped outside the readers' sinks.
+    pub fn skipped(&mut self, bytes: u64) {
+        self.stats.bytes_skipped = self.stats.bytes_skipped.saturating_add(bytes);
+    }
+
     /// The server's chunk of `stamp` was fed.
     pub fn server_chunk_done(&mut self, stamp: Stamp) {
         self.last_server_chunk = Some((self.chunks, stamp));

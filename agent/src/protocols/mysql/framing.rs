@@ -128,6 +128,14 @@ impl PacketReader {
         self.message = Partial::default();
     }
 
+    /// The other direction spoke: bytes probed so far do not start a
+    /// message with what comes next. Returns how many are dropped.
+    pub fn forget_probe(&mut self) -> u64 {
+        let probed: usize = self.probe.iter().map(|(_, bytes)| bytes.len()).sum();
+        self.probe.clear();
+        probed as u64
+    }
+
     pub fn is_off(&self) -> bool {
         matches!(self.state, State::Off)
     }
