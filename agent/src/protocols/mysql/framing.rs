@@ -26,10 +26,9 @@ pub(super) struct Message<'a> {
     /// Whether the first packet was continued (a message of 16 MiB or more).
     pub continued: bool,
     /// The first bytes of the payload, as many as the reader keeps and the
-    /// kernel captured.
+    /// kernel captured (a statement's text may be cut: it is normalized as
+    /// it is).
     pub payload: &'a [u8],
-    /// Whether `payload` is the whole payload.
-    pub whole: bool,
     /// The chunks carrying the first and the last byte.
     pub first: Stamp,
     pub last: Stamp,
@@ -100,7 +99,6 @@ struct Partial {
     len: u64,
     continued: bool,
     kept: Vec<u8>,
-    gapped: bool,
 }
 
 impl PacketReader {
@@ -278,7 +276,6 @@ impl PacketReader {
             }
             State::Payload { left, packet_len } => {
                 let packet_len = *packet_len;
-                self.message.gapped = true;
                 if missing < u64::from(*left) {
                     *left -= missing as u32;
                     self.message.len = self.message.len.saturating_add(missing);
@@ -311,13 +308,11 @@ impl PacketReader {
         let Some((seq, first)) = message.first else {
             return;
         };
-        let whole = !message.gapped && message.kept.len() as u64 == message.len;
         let flow = sink.message(&Message {
             seq,
             len: message.len,
             continued: message.continued,
             payload: &message.kept,
-            whole,
             first,
             last: stamp,
         });
@@ -336,7 +331,6 @@ impl PacketReader {
         self.message.first = None;
         self.message.len = 0;
         self.message.continued = false;
-        self.message.gapped = false;
         self.message.kept.clear();
         sink.lost(stamp);
     }

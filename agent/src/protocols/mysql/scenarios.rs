@@ -548,6 +548,7 @@ fn a_close_reports_the_waiting_calls_without_an_end() {
     wire.server(&packets(1, &[b"\x01", COLUMN]));
     wire.close();
     assert_eq!(wire.lines(), ["#0 SELECT -> rows=- error=- | 1--/1"]);
+    assert_eq!(wire.conn.waiting(), 0);
     // The parser starts afresh, numbering goes on.
     wire.client(&query("SELECT 1"))
         .server(&packet(1, &ok(0, 2)));

@@ -52,6 +52,8 @@ impl RedisConnection {
     /// Bytes flowing from the client to the server.
     pub fn feed_client(&mut self, chunk: &Chunk<'_>, out: &mut Vec<DbEvent>) {
         self.conversation.begin_chunk();
+        let dropped = self.server.forget_probe();
+        self.conversation.skipped(dropped);
         self.client
             .feed(chunk, &mut self.conversation.client_side(out));
     }
@@ -59,6 +61,8 @@ impl RedisConnection {
     /// Bytes flowing from the server to the client.
     pub fn feed_server(&mut self, chunk: &Chunk<'_>, out: &mut Vec<DbEvent>) {
         self.conversation.begin_chunk();
+        let dropped = self.client.forget_probe();
+        self.conversation.skipped(dropped);
         self.server
             .feed(chunk, &mut self.conversation.server_side(out));
         self.conversation.server_chunk_done(Stamp::of(chunk));
@@ -69,6 +73,8 @@ impl RedisConnection {
     pub fn close(&mut self, timestamp_ns: u64, out: &mut Vec<DbEvent>) {
         let _ = timestamp_ns;
         self.conversation.close(out);
+        let dropped = self.client.forget_probe() + self.server.forget_probe();
+        self.conversation.skipped(dropped);
         self.client.reset();
         self.server.reset();
     }

@@ -26,10 +26,12 @@ enum Expect {
     /// One value.
     Reply,
     /// (Un)subscription confirmations of this kind: as many as channels
-    /// named, or, for an unsubscription from all, until none remain.
+    /// named, or, for an unsubscription from all (`left` None), until none
+    /// remain or something else comes; `last`: the latest one's chunk.
     Confirmations {
         kind: &'static [u8],
         left: Option<u64>,
+        last: Option<Stamp>,
     },
 }
 
@@ -134,7 +136,16 @@ impl Conversation {
     /// end, and a new conversation starts (the numbering of calls goes on).
     pub fn close(&mut self, out: &mut Vec<DbEvent>) {
         while let Some(waiting) = self.waiting.pop_front() {
-            self.report(waiting, None, out);
+            let answer = match waiting.expect {
+                // Unsubscribed from all: the confirmations had all come.
+                Expect::Confirmations {
+                    left: None,
+                    last: Some(end),
+                    ..
+                } => Some((end, None, None)),
+                _ => None,
+            };
+            self.report(waiting, answer, out);
         }
         *self = Self {
             next_sequence: self.next_sequence,
@@ -162,6 +173,7 @@ impl Conversation {
                 Expect::Confirmations {
                     kind: family(kind),
                     left: Some(channels),
+                    last: None,
                 },
                 Effect::None,
             ),
@@ -169,6 +181,7 @@ impl Conversation {
                 Expect::Confirmations {
                     kind: family(kind),
                     left: (channels > 0).then_some(channels),
+                    last: None,
                 },
                 Effect::None,
             ),
@@ -230,7 +243,11 @@ impl Conversation {
         let Some((ordinal, stamp)) = self.last_server_chunk else {
             return;
         };
-        while self.waiting.front().is_some_and(|front| front.sent < ordinal) {
+        while self
+            .waiting
+            .front()
+            .is_some_and(|front| front.sent < ordinal)
+        {
             if let Some(waiting) = self.waiting.pop_front() {
                 self.report(waiting, Some((stamp, None, None)), out);
             }
@@ -242,15 +259,40 @@ impl Conversation {
         if self.monitoring {
             return Flow::Continue;
         }
-        if let Some((kind, remaining)) = value.confirmation() {
+        let confirmation = value.confirmation();
+        // An unsubscription from all ended with its last confirmation.
+        if let Some(Waiting {
+            expect:
+                Expect::Confirmations {
+                    kind,
+                    left: None,
+                    last: Some(end),
+                },
+            ..
+        }) = self.waiting.front()
+        {
+            if confirmation.is_none_or(|(confirms, _)| confirms != *kind) {
+                let end = *end;
+                if let Some(waiting) = self.waiting.pop_front() {
+                    self.report(waiting, Some((end, None, None)), out);
+                }
+            }
+        }
+        if let Some((kind, remaining)) = confirmation {
             let front = self.waiting.front_mut();
             if let Some(Waiting {
-                expect: Expect::Confirmations { kind: expected, left },
+                expect:
+                    Expect::Confirmations {
+                        kind: expected,
+                        left,
+                        last,
+                    },
                 ..
             }) = front
             {
                 if *expected == kind {
                     self.subscribed = remaining > 0;
+                    *last = Some(value.last);
                     let done = match left {
                         Some(left) => {
                             *left = left.saturating_sub(1);
@@ -340,7 +382,8 @@ impl Conversation {
         }
     }
 
-    fn skipped(&mut self, bytes: u64) {
+    /// Bytes ignored while out of sync.
+    pub fn skipped(&mut self, bytes: u64) {
         self.stats.bytes_skipped = self.stats.bytes_skipped.saturating_add(bytes);
     }
 }
@@ -410,8 +453,20 @@ impl Sink for ServerSide<'_> {
         let reply = matches!(
             data.first(),
             Some(
-                b'+' | b'-' | b':' | b'$' | b'*' | b'%' | b'~' | b'>' | b'|' | b'_' | b'#' | b','
-                    | b'(' | b'!' | b'='
+                b'+' | b'-'
+                    | b':'
+                    | b'$'
+                    | b'*'
+                    | b'%'
+                    | b'~'
+                    | b'>'
+                    | b'|'
+                    | b'_'
+                    | b'#'
+                    | b','
+                    | b'('
+                    | b'!'
+                    | b'='
             )
         );
         if conv.command_since_server && reply {

@@ -218,7 +218,10 @@ mod tests {
 
     #[test]
     fn error_prefixes() {
-        assert_eq!(error_prefix(b"WRONGTYPE Operation against a key"), "WRONGTYPE");
+        assert_eq!(
+            error_prefix(b"WRONGTYPE Operation against a key"),
+            "WRONGTYPE"
+        );
         assert_eq!(error_prefix(b"ERR unknown command 'FOO'"), "ERR");
         assert_eq!(error_prefix(b"NOAUTH Authentication required."), "NOAUTH");
         assert_eq!(error_prefix(b"my secret error"), "ERR");

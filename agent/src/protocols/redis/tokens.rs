@@ -19,6 +19,8 @@ pub(super) const LINE_KEEP: usize = 64;
 /// The longest line read (Redis's own limit on inline commands); a longer
 /// one is not RESP.
 pub(super) const MAX_LINE: u64 = 64 * 1024;
+/// Bytes enough to tell whether a command or reply starts.
+const PROBE: usize = 16;
 /// The longest length or count line: a sign, 20 digits.
 const MAX_NUMBER_LINE: u64 = 24;
 
@@ -81,6 +83,9 @@ pub(super) struct Tokenizer {
     kept: Vec<u8>,
     gapped: bool,
     first: Option<Stamp>,
+    /// While out of sync: the first bytes of the last chunks, too few to
+    /// tell whether a command or reply starts with them.
+    probe: Vec<(Stamp, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,9 +93,16 @@ enum State {
     /// Between tokens.
     Start,
     /// A line of `kind` (None: inline), `len` bytes read.
-    Line { kind: Option<u8>, len: u64 },
+    Line {
+        kind: Option<u8>,
+        len: u64,
+    },
     /// A blob's payload and its `\r\n`: `left` bytes to go.
-    Blob { kind: u8, len: u64, left: u64 },
+    Blob {
+        kind: u8,
+        len: u64,
+        left: u64,
+    },
     Unsynced,
 }
 
@@ -106,32 +118,93 @@ impl Tokenizer {
             kept: Vec::new(),
             gapped: false,
             first: None,
+            probe: Vec::new(),
         }
     }
 
     pub fn reset(&mut self) {
         self.state = State::Unsynced;
         self.clear();
+        self.probe.clear();
+    }
+
+    /// The other direction spoke: bytes probed so far do not start a
+    /// command or reply with what comes next. Returns how many are dropped.
+    pub fn forget_probe(&mut self) -> u64 {
+        let probed: usize = self.probe.iter().map(|(_, bytes)| bytes.len()).sum();
+        self.probe.clear();
+        probed as u64
     }
 
     pub fn feed(&mut self, chunk: &Chunk<'_>, sink: &mut impl Sink) {
         let stamp = Stamp::of(chunk);
         for (index, segment) in segments(chunk).enumerate() {
             match segment {
-                Segment::Bytes { bytes, .. } => self.bytes(bytes, index == 0, stamp, sink),
-                Segment::Gap(missing) => self.gap(missing, stamp, sink),
+                Segment::Bytes { bytes, payload_end } => {
+                    if self.state == State::Unsynced {
+                        let synced = if index == 0 {
+                            self.probe(bytes, payload_end, stamp, sink)
+                        } else {
+                            sink.skipped(bytes.len() as u64);
+                            false
+                        };
+                        if !synced {
+                            continue;
+                        }
+                    }
+                    self.bytes(bytes, stamp, sink);
+                }
+                Segment::Gap(missing) => {
+                    let probed = self.forget_probe();
+                    sink.skipped(probed);
+                    self.gap(missing, stamp, sink);
+                }
             }
         }
     }
 
-    fn bytes(&mut self, mut bytes: &[u8], start: bool, stamp: Stamp, sink: &mut impl Sink) {
-        if self.state == State::Unsynced {
-            if !(start && sink.starts_here(bytes)) {
-                sink.skipped(bytes.len() as u64);
-                return;
-            }
+    /// Out of sync at the start of a chunk: whether a command or reply
+    /// starts with the bytes probed so far and `bytes`. When it does, the
+    /// probed bytes are read first and the tokenizer is in sync; when they
+    /// are too few to tell, they are kept for the next chunk.
+    fn probe(
+        &mut self,
+        bytes: &[u8],
+        payload_end: bool,
+        stamp: Stamp,
+        sink: &mut impl Sink,
+    ) -> bool {
+        let mut joined: Vec<u8> = self
+            .probe
+            .iter()
+            .flat_map(|(_, b)| b.iter().copied())
+            .collect();
+        let probed = joined.len();
+        joined.extend_from_slice(bytes.get(..PROBE).unwrap_or(bytes));
+        if sink.starts_here(&joined) {
             self.state = State::Start;
+            for (stamp, bytes) in std::mem::take(&mut self.probe) {
+                self.bytes(&bytes, stamp, sink);
+            }
+            return true;
         }
+        if probed > 0 && sink.starts_here(bytes) {
+            // The probed bytes were the end of something else.
+            sink.skipped(self.forget_probe());
+            self.state = State::Start;
+            return true;
+        }
+        if payload_end && joined.len() < PROBE {
+            // Counted as skipped if dropped later.
+            self.probe.push((stamp, bytes.to_vec()));
+            return false;
+        }
+        let dropped = self.forget_probe();
+        sink.skipped(dropped.saturating_add(bytes.len() as u64));
+        false
+    }
+
+    fn bytes(&mut self, mut bytes: &[u8], stamp: Stamp, sink: &mut impl Sink) {
         while let Some((&byte, rest)) = bytes.split_first() {
             match self.state {
                 State::Unsynced => {
@@ -163,7 +236,8 @@ impl Tokenizer {
                     let end = bytes.iter().position(|&b| b == b'\n');
                     let line = end.and_then(|end| bytes.get(..end)).unwrap_or(bytes);
                     let room = LINE_KEEP.saturating_sub(self.kept.len());
-                    self.kept.extend_from_slice(line.get(..room).unwrap_or(line));
+                    self.kept
+                        .extend_from_slice(line.get(..room).unwrap_or(line));
                     let len = len.saturating_add(line.len() as u64);
                     let limit = match kind {
                         Some(b'$' | b'!' | b'=' | b'*' | b'%' | b'~' | b'>' | b'|') => {
@@ -194,10 +268,15 @@ impl Tokenizer {
                     // The payload, then its line end.
                     let payload_left = left.saturating_sub(2);
                     let payload = body
-                        .get(..usize::try_from(payload_left).unwrap_or(usize::MAX).min(take))
+                        .get(
+                            ..usize::try_from(payload_left)
+                                .unwrap_or(usize::MAX)
+                                .min(take),
+                        )
                         .unwrap_or(body);
                     let room = self.keep.saturating_sub(self.kept.len());
-                    self.kept.extend_from_slice(payload.get(..room).unwrap_or(payload));
+                    self.kept
+                        .extend_from_slice(payload.get(..room).unwrap_or(payload));
                     bytes = rest;
                     let left = left - take as u64;
                     self.state = State::Blob { kind, len, left };
@@ -332,7 +411,9 @@ pub(super) fn parse_int(text: &[u8]) -> Option<i64> {
         if !digit.is_ascii_digit() {
             return None;
         }
-        value = value.checked_mul(10)?.checked_add(i64::from(digit - b'0'))?;
+        value = value
+            .checked_mul(10)?
+            .checked_add(i64::from(digit - b'0'))?;
     }
     Some(if negative { -value } else { value })
 }
