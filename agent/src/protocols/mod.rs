@@ -2,16 +2,14 @@
 //! panicking on any input.
 
 pub mod chunk;
-#[expect(
-    dead_code,
-    reason = "the database parsers are being built; the pipeline uses them next"
-)]
+#[expect(dead_code, reason = "the database parsers are being built; the pipeline uses them next")]
 pub mod db;
 pub mod http1;
 #[cfg_attr(
     not(test),
     expect(
         dead_code,
+        unused_imports,
         reason = "the database parsers are being built; the pipeline uses them next"
     )
 )]
@@ -20,15 +18,9 @@ pub mod mysql;
     not(test),
     expect(
         dead_code,
+        unused_imports,
         reason = "the database parsers are being built; the pipeline uses them next"
     )
 )]
 pub mod redis;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the database parsers are being built; the pipeline uses them next"
-    )
-)]
 pub mod sql;

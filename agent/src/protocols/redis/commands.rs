@@ -450,11 +450,10 @@ pub fn looks_like_command(first: &[u8]) -> bool {
         let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         let rest = rest.get(digits..).unwrap_or_default();
         return (1..=10).contains(&digits)
-            && match rest {
-                [] | [b'\r'] | [b'\r', b'\n'] => true,
-                [b'\r', b'\n', b'$', ..] => true,
-                _ => false,
-            };
+            && matches!(
+                rest,
+                [] | [b'\r'] | [b'\r', b'\n'] | [b'\r', b'\n', b'$', ..]
+            );
     }
     let word_len = first
         .iter()
