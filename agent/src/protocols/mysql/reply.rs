@@ -9,7 +9,7 @@
 //! Only the end of a prepare reply depends on it; without the handshake,
 //! the reply is taken to end after its definitions unless an EOF follows.
 
-use super::{framing::Message, segments::Stamp, wire::Reader};
+use super::{classify::header, framing::Message, segments::Stamp, wire::Reader};
 
 const SERVER_MORE_RESULTS_EXISTS: u16 = 0x0008;
 const SERVER_STATUS_CURSOR_EXISTS: u16 = 0x0040;
@@ -420,9 +420,8 @@ pub(super) enum TailEnd {
 /// MiB long) nor 0xff, so a row is not taken for one.
 pub(super) fn reply_end_in(tail: &[u8]) -> Option<TailEnd> {
     (0..tail.len()).find_map(|start| {
-        let header = tail.get(start..start.checked_add(4)?)?;
-        let len = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
-        let payload = tail.get(start + 4..)?;
+        let (len, _, payload) = header(tail.get(start..)?)?;
+        let len = len as usize;
         if payload.len() != len {
             return None;
         }
