@@ -2,14 +2,25 @@
 //! panicking on any input.
 
 pub mod chunk;
-#[expect(
-    dead_code,
-    reason = "the database parsers are being built; the pipeline uses them next"
-)]
+#[expect(dead_code, reason = "the database parsers are being built; the pipeline uses them next")]
 pub mod db;
 pub mod http1;
-#[expect(
-    dead_code,
-    reason = "the database parsers are being built; the pipeline uses them next"
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        unused_imports,
+        reason = "the database parsers are being built; the pipeline uses them next"
+    )
 )]
+pub mod mysql;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        unused_imports,
+        reason = "the database parsers are being built; the pipeline uses them next"
+    )
+)]
+pub mod redis;
 pub mod sql;
