@@ -22,7 +22,7 @@ mod chunk;
 #[allow(dead_code)]
 #[path = "../../src/protocols/db.rs"]
 mod db;
-#[allow(unfulfilled_lint_expectations, dead_code)]
+#[allow(unfulfilled_lint_expectations, dead_code, unused_imports)]
 #[path = "../../src/protocols/mysql/mod.rs"]
 mod mysql;
 #[allow(dead_code)]
