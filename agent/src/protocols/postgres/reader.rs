@@ -541,3 +541,81 @@ impl Reader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(data: &[u8], total_len: usize) -> Chunk<'_> {
+        Chunk {
+            data,
+            total_len,
+            tail: &[],
+            timestamp_ns: 1,
+            tid: 1,
+        }
+    }
+
+    /// Feeds `chunks`; the messages' tags and kept body lengths.
+    fn read(reader: &mut Reader, chunks: &[Chunk<'_>]) -> Vec<(u8, usize, bool)> {
+        let mut seen = Vec::new();
+        for chunk in chunks {
+            reader.feed(chunk, &mut |frame| {
+                if let Frame::Message(message) = frame {
+                    seen.push((message.tag, message.body.len(), message.whole));
+                }
+            });
+        }
+        seen
+    }
+
+    #[test]
+    fn a_4_mib_data_row_is_never_buffered() {
+        let mut reader = Reader::new(Side::Server);
+        reader.session_started();
+        let len = 4u32 << 20;
+        let mut header = vec![b'D'];
+        header.extend_from_slice(&(len + 4).to_be_bytes());
+        let body = vec![b'r'; 65_536];
+        let mut chunks = vec![chunk(&header, header.len())];
+        for _ in 0..64 {
+            chunks.push(chunk(&body, body.len()));
+        }
+        let ready = b"Z\0\0\0\x05I";
+        chunks.push(chunk(ready, ready.len()));
+        assert_eq!(
+            read(&mut reader, &chunks),
+            [(b'D', 0, false), (b'Z', 1, true)]
+        );
+        assert_eq!(reader.kept.capacity(), 0);
+    }
+
+    #[test]
+    fn a_kept_body_is_capped() {
+        let mut reader = Reader::new(Side::Client);
+        let text = vec![b'x'; 3 * MAX_KEPT];
+        let mut query = vec![b'Q'];
+        query.extend_from_slice(&(text.len() as u32 + 5).to_be_bytes());
+        query.extend_from_slice(&text);
+        query.push(0);
+        // In one piece, read in place; in pieces, copied up to the cap.
+        let whole = read(&mut reader, &[chunk(&query, query.len())]);
+        assert_eq!(whole, [(b'Q', MAX_KEPT, false)]);
+        let pieces: Vec<_> = query.chunks(1000).map(|c| chunk(c, c.len())).collect();
+        assert_eq!(read(&mut reader, &pieces), [(b'Q', MAX_KEPT, false)]);
+        assert!(reader.kept.capacity() <= 2 * MAX_KEPT);
+    }
+
+    #[test]
+    fn a_header_in_a_gap_loses_the_stream() {
+        let mut reader = Reader::new(Side::Server);
+        reader.session_started();
+        let mut frames = Vec::new();
+        let data = b"C\0\0\0\x0dSELECT 1\0";
+        reader.feed(&chunk(data, data.len() + 100), &mut |frame| {
+            frames.push(format!("{frame:?}").chars().take(12).collect::<String>());
+        });
+        assert_eq!(frames, ["Message(Mess", "Lost"]);
+        assert_eq!(reader.skipped, 100);
+    }
+}
