@@ -40,11 +40,10 @@ pub(super) struct Message<'a> {
     /// The type byte; 0 for an untyped startup packet (whose body starts
     /// with its 4-byte code).
     pub tag: u8,
-    /// The body as kept: empty for messages the parser does not read, the
-    /// first bytes when `whole` is false.
+    /// The body as kept: empty for messages the parser does not read; its
+    /// first bytes only when the rest was not captured or is over the cap
+    /// (the decoders in `messages.rs` read what there is).
     pub body: &'a [u8],
-    /// `body` is the whole body.
-    pub whole: bool,
     /// The body's length as announced.
     pub len: u64,
     /// The chunks carrying the message's first and last bytes.
@@ -363,7 +362,6 @@ impl Reader {
         if body.remaining == 0 && body.keep && started_here {
             // The whole body is here: read it in place.
             let kept = &mine[..mine.len().min(MAX_KEPT)];
-            body.whole = kept.len() == mine.len();
             self.end(body, kept, stamp, emit);
             return rest;
         }
@@ -398,7 +396,6 @@ impl Reader {
         emit(Frame::Message(Message {
             tag: body.tag,
             body: if body.keep { kept } else { &[] },
-            whole: body.whole && body.keep,
             len: body.len,
             first: body.first,
             last,
@@ -462,7 +459,6 @@ impl Reader {
                     Frame::Message(Message {
                         tag,
                         body,
-                        whole: true,
                         len,
                         first: stamp,
                         last: stamp,
@@ -557,12 +553,12 @@ mod tests {
     }
 
     /// Feeds `chunks`; the messages' tags and kept body lengths.
-    fn read(reader: &mut Reader, chunks: &[Chunk<'_>]) -> Vec<(u8, usize, bool)> {
+    fn read(reader: &mut Reader, chunks: &[Chunk<'_>]) -> Vec<(u8, usize)> {
         let mut seen = Vec::new();
         for chunk in chunks {
             reader.feed(chunk, &mut |frame| {
                 if let Frame::Message(message) = frame {
-                    seen.push((message.tag, message.body.len(), message.whole));
+                    seen.push((message.tag, message.body.len()));
                 }
             });
         }
@@ -583,10 +579,7 @@ mod tests {
         }
         let ready = b"Z\0\0\0\x05I";
         chunks.push(chunk(ready, ready.len()));
-        assert_eq!(
-            read(&mut reader, &chunks),
-            [(b'D', 0, false), (b'Z', 1, true)]
-        );
+        assert_eq!(read(&mut reader, &chunks), [(b'D', 0), (b'Z', 1)]);
         assert_eq!(reader.kept.capacity(), 0);
     }
 
@@ -600,9 +593,9 @@ mod tests {
         query.push(0);
         // In one piece, read in place; in pieces, copied up to the cap.
         let whole = read(&mut reader, &[chunk(&query, query.len())]);
-        assert_eq!(whole, [(b'Q', MAX_KEPT, false)]);
+        assert_eq!(whole, [(b'Q', MAX_KEPT)]);
         let pieces: Vec<_> = query.chunks(1000).map(|c| chunk(c, c.len())).collect();
-        assert_eq!(read(&mut reader, &pieces), [(b'Q', MAX_KEPT, false)]);
+        assert_eq!(read(&mut reader, &pieces), [(b'Q', MAX_KEPT)]);
         assert!(reader.kept.capacity() <= 2 * MAX_KEPT);
     }
 
