@@ -4,12 +4,8 @@
 
 use super::messages::{
     be_u32, fixed_len, frontend, is_backend_tag, is_frontend_tag, CANCEL_REQUEST, GSSENC_REQUEST,
-    MAX_MESSAGE_LEN, PROTOCOL_3, SSL_REQUEST,
+    MAX_MESSAGE_LEN, MAX_STARTUP_LEN, PROTOCOL_3, SSL_REQUEST,
 };
-
-/// Parameters of a StartupMessage longer than this are not libpq's (the
-/// server's own limit is 10000 bytes).
-const MAX_STARTUP_LEN: u32 = 10_000;
 
 /// Messages checked after the first one, when captured whole.
 const MESSAGES_CHECKED: usize = 4;

@@ -22,7 +22,10 @@ use super::{
 /// both in timestamp order, then [`close`](Self::close) it. Each call is
 /// reported once, as a [`DbEvent::Call`], when its answer ends (or at the
 /// close); the session's database and user, when its startup was seen, as
-/// a [`DbEvent::Session`].
+/// a [`DbEvent::Session`]. An Execute of a statement prepared before the
+/// capture started (or forgotten, see below) is reported with an empty
+/// [`Statement`](sql::Statement): its duration and outcome are known, its
+/// text is not.
 ///
 /// Memory is bounded whatever the bytes: 16 KiB of a message's body is
 /// kept per direction, 256 prepared statements (512 KiB of normalized

@@ -14,6 +14,9 @@ pub(super) const PROTOCOL_3: u32 = 3;
 
 /// Messages longer than this are not PostgreSQL's (its limit is 1 GiB).
 pub(super) const MAX_MESSAGE_LEN: u32 = 1 << 30;
+/// Startup packets longer than this are not PostgreSQL's (the server
+/// rejects more than 10000 bytes).
+pub(super) const MAX_STARTUP_LEN: u32 = 10_000;
 
 /// Frontend (client) message tags.
 pub(super) mod frontend {

@@ -13,7 +13,10 @@ use std::mem;
 use super::super::chunk::Chunk;
 use super::{
     classify,
-    messages::{be_u32, fixed_len, frontend, is_backend_tag, is_frontend_tag, MAX_MESSAGE_LEN},
+    messages::{
+        be_u32, fixed_len, frontend, is_backend_tag, is_frontend_tag, MAX_MESSAGE_LEN,
+        MAX_STARTUP_LEN,
+    },
     resync,
     segments::{segments, Segment},
 };
@@ -22,10 +25,6 @@ use super::{
 /// CommandComplete tag, an ErrorResponse's fields...). Longer bodies are
 /// read from their first bytes: the capture keeps 4 KiB of a syscall anyway.
 pub(super) const MAX_KEPT: usize = 16 * 1024;
-
-/// Startup packets longer than this are not PostgreSQL's (the server
-/// rejects more than 10000 bytes).
-const MAX_STARTUP_LEN: u32 = 10_000;
 
 /// When and on which thread a chunk was carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
