@@ -292,10 +292,52 @@ impl Reader {
                     }
                     bytes = &bytes[1..];
                 }
-                Mode::Header(header) => bytes = self.header(header, bytes, stamp, emit),
+                Mode::Header(header) => {
+                    if header.have == 0 && !header.untyped {
+                        bytes = self.whole_messages(bytes, stamp, emit);
+                        if bytes.is_empty() {
+                            return;
+                        }
+                    }
+                    bytes = self.header(header, bytes, stamp, emit);
+                }
                 Mode::Body(body) => bytes = self.body(body, bytes, stamp, emit),
             }
         }
+    }
+
+    /// The fast path: typed messages lying whole in `bytes`, read in place
+    /// without going through the state machine. Returns the bytes from
+    /// the first message that does not (or whose header is not sane).
+    fn whole_messages<'b>(
+        &mut self,
+        mut bytes: &'b [u8],
+        stamp: Stamp,
+        emit: &mut impl FnMut(Frame<'_>),
+    ) -> &'b [u8] {
+        while let (Some(&tag), Some(len)) = (bytes.first(), be_u32(bytes, 1)) {
+            if !self.sane(tag, len) {
+                break;
+            }
+            let body_len = (len - 4) as usize;
+            let Some(body) = bytes.get(5..5 + body_len) else {
+                break;
+            };
+            let kept = if self.keeps(tag) {
+                &body[..body.len().min(MAX_KEPT)]
+            } else {
+                &[]
+            };
+            emit(Frame::Message(Message {
+                tag,
+                body: kept,
+                len: body_len as u64,
+                first: stamp,
+                last: stamp,
+            }));
+            bytes = &bytes[5 + body_len..];
+        }
+        bytes
     }
 
     /// Reads header bytes; returns the bytes after those used.

@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use super::super::sql::Statement;
 
-/// Named statements kept, at most (the unnamed one included). psycopg 3
+/// Named statements kept, at most (and the unnamed one). psycopg 3
 /// keeps up to 100 prepared statements per connection by default; beyond
 /// this, the oldest is forgotten and its Executes report an unknown
 /// statement.
@@ -14,14 +14,18 @@ pub(super) const MAX_STATEMENTS: usize = 256;
 /// Bytes of normalized text (query text and summary) held by the kept
 /// statements, at most.
 pub(super) const MAX_STATEMENT_BYTES: usize = 512 * 1024;
-/// Portals kept, at most (the unnamed one included); named portals are rare.
+/// Named portals kept, at most (and the unnamed one); they are rare.
 pub(super) const MAX_PORTALS: usize = 16;
 /// Longer names are not kept (the server truncates names at 63 bytes).
 const MAX_NAME: usize = 256;
 
-/// The prepared statements and portals of a connection.
+/// The prepared statements and portals of a connection. The unnamed ones,
+/// used by most clients for every query, have fields of their own: no
+/// hashing on the common path.
 #[derive(Debug, Default)]
 pub(super) struct Statements {
+    unnamed_statement: Option<Arc<Statement>>,
+    unnamed_portal: Option<Arc<Statement>>,
     statements: HashMap<Vec<u8>, Kept>,
     portals: HashMap<Vec<u8>, Option<Arc<Statement>>>,
     bytes: usize,
@@ -46,6 +50,10 @@ impl Statements {
     pub fn parse(&mut self, name: &[u8], statement: Arc<Statement>) {
         self.close_statement(name);
         let bytes = statement_bytes(&statement);
+        if name.is_empty() {
+            self.unnamed_statement = (bytes <= MAX_STATEMENT_BYTES).then_some(statement);
+            return;
+        }
         if name.len() > MAX_NAME || bytes > MAX_STATEMENT_BYTES {
             return;
         }
@@ -70,11 +78,16 @@ impl Statements {
     /// Bind: `portal` runs the statement named `statement` (unknown when
     /// it was prepared before the capture started, or forgotten).
     pub fn bind(&mut self, portal: &[u8], statement: &[u8]) {
-        let statement = self
-            .statements
-            .get(statement)
-            .map(|kept| Arc::clone(&kept.statement));
-        if let Some(slot) = self.portals.get_mut(portal) {
+        let statement = if statement.is_empty() {
+            self.unnamed_statement.clone()
+        } else {
+            self.statements
+                .get(statement)
+                .map(|kept| Arc::clone(&kept.statement))
+        };
+        if portal.is_empty() {
+            self.unnamed_portal = statement;
+        } else if let Some(slot) = self.portals.get_mut(portal) {
             *slot = statement;
         } else if self.portals.len() < MAX_PORTALS && portal.len() <= MAX_NAME {
             self.portals.insert(portal.to_vec(), statement);
@@ -83,17 +96,26 @@ impl Statements {
 
     /// What an Execute of `portal` runs, when known.
     pub fn portal(&self, portal: &[u8]) -> Option<Arc<Statement>> {
+        if portal.is_empty() {
+            return self.unnamed_portal.clone();
+        }
         self.portals.get(portal).cloned().flatten()
     }
 
     pub fn close_statement(&mut self, name: &[u8]) {
-        if let Some(kept) = self.statements.remove(name) {
+        if name.is_empty() {
+            self.unnamed_statement = None;
+        } else if let Some(kept) = self.statements.remove(name) {
             self.bytes -= statement_bytes(&kept.statement);
         }
     }
 
     pub fn close_portal(&mut self, name: &[u8]) {
-        self.portals.remove(name);
+        if name.is_empty() {
+            self.unnamed_portal = None;
+        } else {
+            self.portals.remove(name);
+        }
     }
 
     /// A simple Query destroys the unnamed statement and portal.
@@ -119,7 +141,7 @@ impl Statements {
 
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.statements.len()
+        self.statements.len() + usize::from(self.unnamed_statement.is_some())
     }
 }
 
