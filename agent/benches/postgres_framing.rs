@@ -1,0 +1,167 @@
+//! Framing throughput of the PostgreSQL parser: the recorded conversations
+//! (`src/protocols/postgres/testdata/*.conv`), concatenated, fed through a
+//! fresh connection each, over and over.
+//!
+//! Statements are not normalized here: `sql::normalize` is replaced by a
+//! stub returning an empty statement, so that the number measures framing,
+//! pairing and event building only (the normalizer's cost is its own).
+//! Throughput is counted in captured bytes (what the parser reads); the
+//! bytes the recordings stand for, uncaptured middles included, are
+//! printed once too. Run with `cargo bench -p sonde-agent --bench
+//! postgres_framing`.
+
+use std::{fs, hint::black_box, path::PathBuf};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+// The agent is a binary crate: the parser is included as source, as in the
+// fuzz targets. Its `expect`s (for items the agent does not use yet) find
+// nothing to expect here.
+#[path = "../src/protocols/chunk.rs"]
+mod chunk;
+#[allow(dead_code)]
+#[path = "../src/protocols/db.rs"]
+mod db;
+#[allow(unfulfilled_lint_expectations, dead_code, unused_imports)]
+#[path = "../src/protocols/postgres/mod.rs"]
+mod postgres;
+#[allow(dead_code)]
+#[path = "../src/protocols/sql/mod.rs"]
+mod real_sql;
+
+/// Framing only: the parser's normalizer, stubbed.
+mod sql {
+    pub use super::real_sql::Statement;
+
+    pub fn normalize(_sql: &str) -> Statement {
+        Statement::default()
+    }
+}
+
+use chunk::Chunk;
+use postgres::PostgresConnection;
+
+/// One recorded recv().
+struct Record {
+    client: bool,
+    data: Vec<u8>,
+    total_len: usize,
+    tail: Vec<u8>,
+}
+
+/// Every recorded conversation, in name order.
+fn conversations() -> Vec<Vec<Record>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/protocols/postgres/testdata");
+    let mut paths: Vec<_> = fs::read_dir(dir)
+        .expect("testdata")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "conv"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let text = fs::read_to_string(path).expect("recording");
+            text.lines()
+                .filter(|line| !line.starts_with('#') && !line.is_empty())
+                .map(|line| parse_record(line).expect("record"))
+                .collect()
+        })
+        .collect()
+}
+
+/// `> TOTAL "DATA" "TAIL"` or `< ...` (see testdata/record.py).
+fn parse_record(line: &str) -> Option<Record> {
+    let (arrow, rest) = line.split_once(' ')?;
+    let (total, rest) = rest.split_once(' ')?;
+    let (data, rest) = unquote(rest)?;
+    let (tail, _) = unquote(rest.strip_prefix(' ')?)?;
+    Some(Record {
+        client: arrow == ">",
+        data,
+        total_len: total.parse().ok()?,
+        tail,
+    })
+}
+
+fn unquote(text: &str) -> Option<(Vec<u8>, &str)> {
+    let mut bytes = text.strip_prefix('"')?.bytes().enumerate();
+    let mut out = Vec::new();
+    while let Some((i, byte)) = bytes.next() {
+        match byte {
+            b'"' => return Some((out, &text[i + 2..])),
+            b'\\' => match bytes.next()?.1 {
+                b'r' => out.push(b'\r'),
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'x' => {
+                    let hex = [bytes.next()?.1, bytes.next()?.1];
+                    out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+                }
+                other => out.push(other),
+            },
+            other => out.push(other),
+        }
+    }
+    None
+}
+
+/// Feeds every conversation through a fresh connection; the events seen.
+fn feed(conversations: &[Vec<Record>], events: &mut Vec<db::DbEvent>) -> usize {
+    let mut seen = 0;
+    for records in conversations {
+        let mut connection = PostgresConnection::new();
+        for (now, record) in records.iter().enumerate() {
+            let chunk = Chunk {
+                data: &record.data,
+                total_len: record.total_len,
+                tail: &record.tail,
+                timestamp_ns: now as u64,
+                tid: 1,
+            };
+            if record.client {
+                connection.feed_client(&chunk, events);
+            } else {
+                connection.feed_server(&chunk, events);
+            }
+        }
+        connection.close(records.len() as u64, events);
+        seen += events.len();
+        events.clear();
+    }
+    seen
+}
+
+fn framing(c: &mut Criterion) {
+    let conversations = conversations();
+    let records = conversations.iter().flatten();
+    let captured: usize = records.clone().map(|r| r.data.len() + r.tail.len()).sum();
+    let wire: usize = records.map(|r| r.total_len).sum();
+    println!(
+        "postgres recordings: {} conversations, {captured} bytes captured, {wire} bytes on the wire",
+        conversations.len()
+    );
+    let mut events = Vec::new();
+    let mut group = c.benchmark_group("postgres");
+    group.throughput(Throughput::Bytes(captured as u64));
+    group.bench_function("framing_recordings", |b| {
+        b.iter(|| black_box(feed(black_box(&conversations), &mut events)));
+    });
+    // Small messages only: the conversations captured whole, TLS aside.
+    let small: Vec<Vec<Record>> = conversations
+        .into_iter()
+        .filter(|records| {
+            records.iter().all(|r| r.total_len == r.data.len())
+                && records.iter().any(|r| r.data.first() == Some(&b'Z'))
+        })
+        .collect();
+    let captured: usize = small.iter().flatten().map(|r| r.data.len()).sum();
+    group.throughput(Throughput::Bytes(captured as u64));
+    group.bench_function("framing_small_messages", |b| {
+        b.iter(|| black_box(feed(black_box(&small), &mut events)));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, framing);
+criterion_main!(benches);
