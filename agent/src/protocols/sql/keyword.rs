@@ -18,6 +18,8 @@ pub(super) enum Keyword {
     Values,
     Value,
     Table,
+    /// `ARRAY[...]`: a list of values.
+    Array,
     // Schema changes: the verb, then the kind of object.
     Create,
     Alter,
@@ -90,6 +92,7 @@ pub(super) fn classify(word: &[u8]) -> Keyword {
         b"VALUES" => Keyword::Values,
         b"VALUE" => Keyword::Value,
         b"TABLE" | b"TABLES" => Keyword::Table,
+        b"ARRAY" => Keyword::Array,
         b"CREATE" => Keyword::Create,
         b"ALTER" => Keyword::Alter,
         b"DROP" => Keyword::Drop,

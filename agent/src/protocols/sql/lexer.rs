@@ -21,6 +21,10 @@ pub(super) enum Kind {
     Placeholder,
     Open,
     Close,
+    OpenBracket,
+    CloseBracket,
+    /// `::` (PostgreSQL's cast).
+    Cast,
     Comma,
     Semicolon,
     Dot,
@@ -449,7 +453,9 @@ impl Iterator for Lexer<'_> {
             b';' => (Kind::Semicolon, start + 1),
             b'?' => (Kind::Placeholder, start + 1),
             b'%' => self.percent(start),
-            b':' if next == Some(b':') => (Kind::Operator, start + 2),
+            b':' if next == Some(b':') => (Kind::Cast, start + 2),
+            b'[' => (Kind::OpenBracket, start + 1),
+            b']' => (Kind::CloseBracket, start + 1),
             _ if is_word_start(byte) => self.word(start),
             _ => (Kind::Operator, start + 1),
         };

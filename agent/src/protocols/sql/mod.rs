@@ -30,6 +30,7 @@ mod keyword;
 mod lexer;
 mod summary;
 mod text;
+mod value_list;
 
 #[cfg(test)]
 mod golden;
@@ -121,6 +122,7 @@ impl Dialect {
 pub struct Normalizer {
     text: String,
     summary: String,
+    held: Vec<lexer::Token>,
 }
 
 impl Normalizer {
@@ -130,7 +132,7 @@ impl Normalizer {
 
     /// Normalizes `sql` read as `dialect`. Never panics; linear time.
     pub fn normalize(&mut self, sql: &str, dialect: Dialect) -> Statement {
-        let mut text = TextWriter::new(sql, &mut self.text);
+        let mut text = TextWriter::new(sql, &mut self.text, &mut self.held);
         let mut summary = Summarizer::new(sql, &mut self.summary);
         for token in Lexer::new(sql, dialect) {
             text.push(token);

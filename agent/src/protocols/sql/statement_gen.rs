@@ -120,10 +120,9 @@ pub fn generate(entropy: &mut Entropy, flavour: Flavour, pieces: usize) -> Gener
         if entropy.exhausted() {
             break;
         }
-        if entropy.byte() % 3 == 0 {
-            literal(entropy, flavour, &mut out);
-        } else {
-            out.sql.push_str(entropy.pick(CODE));
+        match entropy.byte() % 3 {
+            0 => literal(entropy, flavour, &mut out),
+            _ => out.sql.push_str(entropy.pick(CODE)),
         }
         out.sql.push_str(entropy.pick(SPACE));
     }
@@ -182,7 +181,7 @@ fn literal(entropy: &mut Entropy, flavour: Flavour, out: &mut Generated) {
     let mysql_strings = match flavour {
         Flavour::Postgresql => false,
         Flavour::Mysql => true,
-        Flavour::Either => entropy.byte() % 2 == 0,
+        Flavour::Either => entropy.byte() & 1 == 0,
     };
     let string_flavour = if mysql_strings {
         Flavour::Mysql

@@ -439,7 +439,7 @@ impl<'a> Summarizer<'a> {
     }
 
     fn record_name(&mut self, role: Role) {
-        if role == Role::Collection && self.cte_names.iter().any(|cte| *cte == self.name) {
+        if role == Role::Collection && self.cte_names.contains(&self.name) {
             return;
         }
         if self.name_too_long || self.name.is_empty() {

@@ -1,29 +1,15 @@
 //! `db.query.text`: the tokens written back with every literal as `?`, one
-//! space where there was any whitespace or comment, `IN (?, ?, ?)` as
-//! `IN (?)` and `VALUES (..), (..)` as its first tuple, so that a query
-//! reads the same whatever the number of values. Capped at a token boundary.
+//! space where there was any whitespace or comment, lists of values as
+//! their first value (`value_list.rs`) and `VALUES (..), (..)` as its first
+//! tuple, so that a query reads the same whatever the number of values.
+//! Capped at a token boundary.
 
 use super::{
     keyword::Keyword,
     lexer::{Kind, Token},
+    value_list::{Action, State},
     MAX_TEXT_BYTES, TRUNCATION_MARK,
 };
-
-/// Where the writer is in an `IN (...)` list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum InList {
-    Outside,
-    /// After `IN`: a `(` starts a list.
-    AfterIn,
-    /// After `IN (`: a value starts a list of values.
-    Opened,
-    /// After the first value: its `,` is held back.
-    AfterFirst,
-    /// A `,` held back: one more value is held back behind it.
-    Comma(Token),
-    /// `, value` held back: dropped if the list goes on or ends.
-    Value(Token, Token),
-}
 
 /// Where the writer is in a `VALUES (...), (...)` list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,19 +34,23 @@ pub(super) struct TextWriter<'a> {
     /// The longest written prefix that leaves room for the mark.
     fits: usize,
     truncated: bool,
-    in_list: InList,
+    list: State,
+    /// The list element held back (its tokens, from its `,`).
+    held: &'a mut Vec<Token>,
     tuples: Tuples,
 }
 
 impl<'a> TextWriter<'a> {
-    pub(super) fn new(src: &'a str, out: &'a mut String) -> Self {
+    pub(super) fn new(src: &'a str, out: &'a mut String, held: &'a mut Vec<Token>) -> Self {
         out.clear();
+        held.clear();
         Self {
             src,
             out,
             fits: 0,
             truncated: false,
-            in_list: InList::Outside,
+            list: State::Outside,
+            held,
             tuples: Tuples::Outside,
         }
     }
@@ -80,15 +70,8 @@ impl<'a> TextWriter<'a> {
             self.list(comma);
         }
         self.tuples = Tuples::Outside;
-        match self.in_list {
-            InList::Comma(comma) => self.emit(comma),
-            InList::Value(comma, value) => {
-                self.emit(comma);
-                self.emit(value);
-            }
-            _ => {}
-        }
-        self.in_list = InList::Outside;
+        self.write_held();
+        self.list = State::Outside;
     }
 
     /// `VALUES` tuples after the first are dropped; what passes is returned.
@@ -125,35 +108,39 @@ impl<'a> TextWriter<'a> {
         pass
     }
 
-    /// `IN (a, b, c)`: values after the first are dropped while the list
-    /// holds only values (literals, placeholders).
+    /// Lists of values: what `value_list.rs` says to do with the token.
     fn list(&mut self, token: Token) {
-        let value = matches!(token.kind, Kind::Literal | Kind::Placeholder);
-        let (next, write) = match (self.in_list, token.kind) {
-            (InList::AfterIn, Kind::Open) => (InList::Opened, true),
-            (InList::Opened, _) if value => (InList::AfterFirst, true),
-            (InList::AfterFirst, Kind::Comma) => (InList::Comma(token), false),
-            (InList::Comma(comma), _) if value => (InList::Value(comma, token), false),
-            (InList::Comma(comma), _) => {
-                self.emit(comma);
-                (InList::Outside, true)
-            }
-            (InList::Value(..), Kind::Comma) => (InList::Comma(token), false),
-            (InList::Value(..), Kind::Close) => (InList::Outside, true),
-            (InList::Value(comma, value), _) => {
-                self.emit(comma);
-                self.emit(value);
-                (InList::Outside, true)
-            }
-            _ => (InList::Outside, true),
+        let opens = match token.kind {
+            Kind::Word(Keyword::In) => Some(Kind::Open),
+            Kind::Word(Keyword::Array) => Some(Kind::OpenBracket),
+            _ => None,
         };
-        self.in_list = match (next, token.kind) {
-            (InList::Outside, Kind::Word(Keyword::In)) => InList::AfterIn,
-            _ => next,
-        };
-        if write {
+        let (state, action) = self.list.next(token, opens, self.held.len());
+        self.list = state;
+        match action {
+            Action::Write => {
+                self.write_held();
+                self.emit(token);
+            }
+            Action::Hold => self.held.push(token),
+            Action::DropHeldThenWrite => {
+                self.held.clear();
+                self.emit(token);
+            }
+            Action::DropHeldThenHold => {
+                self.held.clear();
+                self.held.push(token);
+            }
+        }
+    }
+
+    fn write_held(&mut self) {
+        let held = std::mem::take(self.held);
+        for &token in &held {
             self.emit(token);
         }
+        *self.held = held;
+        self.held.clear();
     }
 
     /// Appends a token, or cuts the text at the last boundary that leaves

@@ -179,7 +179,7 @@ ALTER TABLE `django_content_type` ADD CONSTRAINT `django_content_type_app_label_
 >>> collection: django_content_type
 
 === mysql: django 22
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('contenttypes', '0001_initial', '2026-11-22 16:16:41.494756') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('contenttypes', '0001_initial', '2026-11-22 16:20:03.337329') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -214,7 +214,7 @@ ALTER TABLE `django_content_type` DROP COLUMN `name`
 >>> collection: django_content_type
 
 === mysql: django 27
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('contenttypes', '0002_remove_content_type_name', '2026-11-22 16:16:41.507480') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('contenttypes', '0002_remove_content_type_name', '2026-11-22 16:20:03.472927') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -392,7 +392,7 @@ ALTER TABLE `auth_user_user_permissions` ADD CONSTRAINT `auth_user_user_permi_pe
 >>> collection: auth_user_user_permissions
 
 === mysql: django 49
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0001_initial', '2026-11-22 16:16:41.575600') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0001_initial', '2026-11-22 16:20:04.291569') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -406,7 +406,7 @@ ALTER TABLE `auth_permission` MODIFY `name` varchar(255) NOT NULL
 >>> collection: auth_permission
 
 === mysql: django 51
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0002_alter_permission_name_max_length', '2026-11-22 16:16:41.583349') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0002_alter_permission_name_max_length', '2026-11-22 16:20:04.394706') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -420,14 +420,14 @@ ALTER TABLE `auth_user` MODIFY `email` varchar(254) NOT NULL
 >>> collection: auth_user
 
 === mysql: django 53
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0003_alter_user_email_max_length', '2026-11-22 16:16:41.591415') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0003_alter_user_email_max_length', '2026-11-22 16:20:04.458233') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === mysql: django 54
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0004_alter_user_username_opts', '2026-11-22 16:16:41.594709') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0004_alter_user_username_opts', '2026-11-22 16:20:04.468228') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -441,21 +441,21 @@ ALTER TABLE `auth_user` MODIFY `last_login` datetime(6) NULL
 >>> collection: auth_user
 
 === mysql: django 56
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0005_alter_user_last_login_null', '2026-11-22 16:16:41.602307') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0005_alter_user_last_login_null', '2026-11-22 16:20:04.575396') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === mysql: django 57
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0006_require_contenttypes_0002', '2026-11-22 16:16:41.603098') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0006_require_contenttypes_0002', '2026-11-22 16:20:04.581118') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === mysql: django 58
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0007_alter_validators_add_error_messages', '2026-11-22 16:16:41.606803') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0007_alter_validators_add_error_messages', '2026-11-22 16:20:04.596946') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -469,7 +469,7 @@ ALTER TABLE `auth_user` MODIFY `username` varchar(150) NOT NULL
 >>> collection: auth_user
 
 === mysql: django 60
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0008_alter_user_username_max_length', '2026-11-22 16:16:41.613377') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0008_alter_user_username_max_length', '2026-11-22 16:20:04.681129') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -483,7 +483,7 @@ ALTER TABLE `auth_user` MODIFY `last_name` varchar(150) NOT NULL
 >>> collection: auth_user
 
 === mysql: django 62
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0009_alter_user_last_name_max_length', '2026-11-22 16:16:41.619321') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0009_alter_user_last_name_max_length', '2026-11-22 16:20:04.777080') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -497,14 +497,14 @@ ALTER TABLE `auth_group` MODIFY `name` varchar(150) NOT NULL
 >>> collection: auth_group
 
 === mysql: django 64
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0010_alter_group_name_max_length', '2026-11-22 16:16:41.625519') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0010_alter_group_name_max_length', '2026-11-22 16:20:04.829057') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === mysql: django 65
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0011_update_proxy_permissions', '2026-11-22 16:16:41.631187') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0011_update_proxy_permissions', '2026-11-22 16:20:04.843152') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -518,7 +518,7 @@ ALTER TABLE `auth_user` MODIFY `first_name` varchar(150) NOT NULL
 >>> collection: auth_user
 
 === mysql: django 67
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0012_alter_user_first_name_max_length', '2026-11-22 16:16:41.637950') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('auth', '0012_alter_user_first_name_max_length', '2026-11-22 16:20:04.905311') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -552,7 +552,7 @@ CREATE INDEX `django_session_expire_date_a5c62663` ON `django_session` (`expire_
 >>> collection: django_session
 
 === mysql: django 71
-INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('sessions', '0001_initial', '2026-11-22 16:16:41.644658') RETURNING `django_migrations`.`id`
+INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES ('sessions', '0001_initial', '2026-11-22 16:20:04.990687') RETURNING `django_migrations`.`id`
 >>> text: INSERT INTO `django_migrations` (`app`, `name`, `applied`) VALUES (?, ?, ?) RETURNING `django_migrations`.`id`
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -615,7 +615,7 @@ INSERT INTO `django_content_type` (`app_label`, `model`) VALUES ('auth', 'permis
 >>> collection: django_content_type
 
 === mysql: django 80
-SELECT `django_content_type`.`id`, `django_content_type`.`app_label`, `django_content_type`.`model` FROM `django_content_type` WHERE (`django_content_type`.`app_label` = 'auth' AND `django_content_type`.`model` IN ('user', 'permission', 'group'))
+SELECT `django_content_type`.`id`, `django_content_type`.`app_label`, `django_content_type`.`model` FROM `django_content_type` WHERE (`django_content_type`.`app_label` = 'auth' AND `django_content_type`.`model` IN ('group', 'permission', 'user'))
 >>> text: SELECT `django_content_type`.`id`, `django_content_type`.`app_label`, `django_content_type`.`model` FROM `django_content_type` WHERE (`django_content_type`.`app_label` = ? AND `django_content_type`.`model` IN (?))
 >>> summary: SELECT django_content_type
 >>> operation: SELECT
@@ -685,7 +685,7 @@ INSERT INTO `django_content_type` (`app_label`, `model`) VALUES ('shop', 'custom
 >>> collection: django_content_type
 
 === mysql: django 90
-SELECT `django_content_type`.`id`, `django_content_type`.`app_label`, `django_content_type`.`model` FROM `django_content_type` WHERE (`django_content_type`.`app_label` = 'shop' AND `django_content_type`.`model` IN ('customer', 'orderline', 'tag', 'order', 'item'))
+SELECT `django_content_type`.`id`, `django_content_type`.`app_label`, `django_content_type`.`model` FROM `django_content_type` WHERE (`django_content_type`.`app_label` = 'shop' AND `django_content_type`.`model` IN ('order', 'tag', 'item', 'customer', 'orderline'))
 >>> text: SELECT `django_content_type`.`id`, `django_content_type`.`app_label`, `django_content_type`.`model` FROM `django_content_type` WHERE (`django_content_type`.`app_label` = ? AND `django_content_type`.`model` IN (?))
 >>> summary: SELECT django_content_type
 >>> operation: SELECT
@@ -706,21 +706,21 @@ INSERT INTO `auth_permission` (`name`, `content_type_id`, `codename`) VALUES ('C
 >>> collection: auth_permission
 
 === mysql: django 93
-INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES ('ann@example.com', 'Ann', '2026-11-22 16:16:41.673737', '{\"vip\": true}') RETURNING `shop_customer`.`id`
+INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES ('ann@example.com', 'Ann', '2026-11-22 16:20:05.041447', '{\"vip\": true}') RETURNING `shop_customer`.`id`
 >>> text: INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES (?, ?, ?, ?) RETURNING `shop_customer`.`id`
 >>> summary: INSERT shop_customer
 >>> operation: INSERT
 >>> collection: shop_customer
 
 === mysql: django 94
-INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES ('o\'reilly@example.org', 'Tim O\'Reilly', '2026-11-22 16:16:41.674536', '{}') RETURNING `shop_customer`.`id`
+INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES ('o\'reilly@example.org', 'Tim O\'Reilly', '2026-11-22 16:20:05.043898', '{}') RETURNING `shop_customer`.`id`
 >>> text: INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES (?, ?, ?, ?) RETURNING `shop_customer`.`id`
 >>> summary: INSERT shop_customer
 >>> operation: INSERT
 >>> collection: shop_customer
 
 === mysql: django 95
-INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES ('zoë@example.net', 'Zoë \"Z\" Back\\slash', '2026-11-22 16:16:41.675005', '{\"a\": [1, 2]}') RETURNING `shop_customer`.`id`
+INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES ('zoë@example.net', 'Zoë \"Z\" Back\\slash', '2026-11-22 16:20:05.044793', '{\"a\": [1, 2]}') RETURNING `shop_customer`.`id`
 >>> text: INSERT INTO `shop_customer` (`email`, `name`, `joined`, `profile`) VALUES (?, ?, ?, ?) RETURNING `shop_customer`.`id`
 >>> summary: INSERT shop_customer
 >>> operation: INSERT
@@ -769,7 +769,7 @@ UPDATE `shop_item` SET `picture` = _binary X'0001275c62696e617279' WHERE `shop_i
 >>> collection: shop_item
 
 === mysql: django 102
-INSERT INTO `shop_order` (`customer_id`, `created`, `note`, `status`) VALUES (1, '2026-11-22 16:16:41.680678', 'leave at the door; code 4711', 'new') RETURNING `shop_order`.`id`
+INSERT INTO `shop_order` (`customer_id`, `created`, `note`, `status`) VALUES (1, '2026-11-22 16:20:05.072778', 'leave at the door; code 4711', 'new') RETURNING `shop_order`.`id`
 >>> text: INSERT INTO `shop_order` (`customer_id`, `created`, `note`, `status`) VALUES (?, ?, ?, ?) RETURNING `shop_order`.`id`
 >>> summary: INSERT shop_order
 >>> operation: INSERT
@@ -910,7 +910,7 @@ SELECT `shop_orderline`.`id`, `shop_orderline`.`order_id`, `shop_orderline`.`ite
 
 === mysql: django 122
 SELECT `shop_item`.`id`, `shop_item`.`sku`, `shop_item`.`name`, `shop_item`.`price`, `shop_item`.`stock`, `shop_item`.`active`, `shop_item`.`picture` FROM `shop_item` WHERE (`shop_item`.`id`) IN ((1), (2), (3), (5))
->>> text: SELECT `shop_item`.`id`, `shop_item`.`sku`, `shop_item`.`name`, `shop_item`.`price`, `shop_item`.`stock`, `shop_item`.`active`, `shop_item`.`picture` FROM `shop_item` WHERE (`shop_item`.`id`) IN ((?), (?), (?), (?))
+>>> text: SELECT `shop_item`.`id`, `shop_item`.`sku`, `shop_item`.`name`, `shop_item`.`price`, `shop_item`.`stock`, `shop_item`.`active`, `shop_item`.`picture` FROM `shop_item` WHERE (`shop_item`.`id`) IN ((?))
 >>> summary: SELECT shop_item
 >>> operation: SELECT
 >>> collection: shop_item
@@ -1091,151 +1091,151 @@ UPDATE `shop_item` SET `sku` = 'SKU-0002', `name` = 'Item 2', `price` = 21.98, `
 >>> collection: shop_item
 
 === mysql: django 148
-SAVEPOINT `s140076508748672_x1`
->>> text: SAVEPOINT `s140076508748672_x1`
+SAVEPOINT `s139917944753024_x1`
+>>> text: SAVEPOINT `s139917944753024_x1`
 >>> summary: SAVEPOINT
 >>> operation: SAVEPOINT
 >>> collection: -
 
 === mysql: django 149
-INSERT INTO `shop_order` (`customer_id`, `created`, `note`, `status`) VALUES (2, '2026-11-22 16:16:41.706541', '', 'new') RETURNING `shop_order`.`id`
+INSERT INTO `shop_order` (`customer_id`, `created`, `note`, `status`) VALUES (2, '2026-11-22 16:20:05.130648', '', 'new') RETURNING `shop_order`.`id`
 >>> text: INSERT INTO `shop_order` (`customer_id`, `created`, `note`, `status`) VALUES (?, ?, ?, ?) RETURNING `shop_order`.`id`
 >>> summary: INSERT shop_order
 >>> operation: INSERT
 >>> collection: shop_order
 
 === mysql: django 150
-RELEASE SAVEPOINT `s140076508748672_x1`
->>> text: RELEASE SAVEPOINT `s140076508748672_x1`
+RELEASE SAVEPOINT `s139917944753024_x1`
+>>> text: RELEASE SAVEPOINT `s139917944753024_x1`
 >>> summary: RELEASE
 >>> operation: RELEASE
 >>> collection: -
 
 === mysql: django 151
-None
->>> text: None
->>> summary: 
->>> operation: -
->>> collection: -
-
-=== mysql: django 152
 ROLLBACK
 >>> text: ROLLBACK
 >>> summary: ROLLBACK
 >>> operation: ROLLBACK
 >>> collection: -
 
-=== mysql: django 153
+=== mysql: django 152
 SELECT `shop_customer`.`id`, `shop_customer`.`email`, `shop_customer`.`name`, `shop_customer`.`joined`, `shop_customer`.`profile` FROM `shop_customer` WHERE `shop_customer`.`id` = 3
 >>> text: SELECT `shop_customer`.`id`, `shop_customer`.`email`, `shop_customer`.`name`, `shop_customer`.`joined`, `shop_customer`.`profile` FROM `shop_customer` WHERE `shop_customer`.`id` = ?
 >>> summary: SELECT shop_customer
 >>> operation: SELECT
 >>> collection: shop_customer
 
-=== mysql: django 154
+=== mysql: django 153
 SELECT `shop_order`.`id` FROM `shop_order` WHERE `shop_order`.`customer_id` IN (3)
 >>> text: SELECT `shop_order`.`id` FROM `shop_order` WHERE `shop_order`.`customer_id` IN (?)
 >>> summary: SELECT shop_order
 >>> operation: SELECT
 >>> collection: shop_order
 
-=== mysql: django 155
+=== mysql: django 154
 DELETE FROM `shop_customer` WHERE `shop_customer`.`id` IN (3)
 >>> text: DELETE FROM `shop_customer` WHERE `shop_customer`.`id` IN (?)
 >>> summary: DELETE shop_customer
 >>> operation: DELETE
 >>> collection: shop_customer
 
-=== mysql: django 156
+=== mysql: django 155
 DELETE FROM `shop_orderline` WHERE `shop_orderline`.`order_id` IN (1)
 >>> text: DELETE FROM `shop_orderline` WHERE `shop_orderline`.`order_id` IN (?)
 >>> summary: DELETE shop_orderline
 >>> operation: DELETE
 >>> collection: shop_orderline
 
-=== mysql: django 157
+=== mysql: django 156
 DELETE FROM `shop_order` WHERE `shop_order`.`id` IN (1)
 >>> text: DELETE FROM `shop_order` WHERE `shop_order`.`id` IN (?)
 >>> summary: DELETE shop_order
 >>> operation: DELETE
 >>> collection: shop_order
 
-=== mysql: django 158
+=== mysql: django 157
 SELECT `shop_item`.`id`, `shop_item`.`sku`, `shop_item`.`name`, `shop_item`.`price`, `shop_item`.`stock`, `shop_item`.`active`, `shop_item`.`picture` FROM `shop_item` WHERE `shop_item`.`sku` IN ('SKU-0006', 'SKU-0007')
 >>> text: SELECT `shop_item`.`id`, `shop_item`.`sku`, `shop_item`.`name`, `shop_item`.`price`, `shop_item`.`stock`, `shop_item`.`active`, `shop_item`.`picture` FROM `shop_item` WHERE `shop_item`.`sku` IN (?)
 >>> summary: SELECT shop_item
 >>> operation: SELECT
 >>> collection: shop_item
 
-=== mysql: django 159
+=== mysql: django 158
 SELECT `shop_orderline`.`id`, `shop_orderline`.`order_id`, `shop_orderline`.`item_id`, `shop_orderline`.`quantity` FROM `shop_orderline` WHERE `shop_orderline`.`item_id` IN (6, 7)
 >>> text: SELECT `shop_orderline`.`id`, `shop_orderline`.`order_id`, `shop_orderline`.`item_id`, `shop_orderline`.`quantity` FROM `shop_orderline` WHERE `shop_orderline`.`item_id` IN (?)
 >>> summary: SELECT shop_orderline
 >>> operation: SELECT
 >>> collection: shop_orderline
 
-=== mysql: django 160
+=== mysql: django 159
 DELETE FROM `shop_item_tags` WHERE `shop_item_tags`.`item_id` IN (6, 7)
 >>> text: DELETE FROM `shop_item_tags` WHERE `shop_item_tags`.`item_id` IN (?)
 >>> summary: DELETE shop_item_tags
 >>> operation: DELETE
 >>> collection: shop_item_tags
 
-=== mysql: django 161
+=== mysql: django 160
 DELETE FROM `shop_item` WHERE `shop_item`.`id` IN (7, 6)
 >>> text: DELETE FROM `shop_item` WHERE `shop_item`.`id` IN (?)
 >>> summary: DELETE shop_item
 >>> operation: DELETE
 >>> collection: shop_item
 
-=== mysql: django 162
-INSERT INTO `auth_user` (`password`, `last_login`, `is_superuser`, `username`, `first_name`, `last_name`, `email`, `is_staff`, `is_active`, `date_joined`) VALUES ('pbkdf2_sha256$1000000$FgKvcGbLWEv6ZrQ6QvQDUr$77GHMjIyr5Z6KeCY2gbi84zv9xTGTSFpss71hT1R+F4=', NULL, 0, 'ann', '', '', 'ann@example.com', 0, 1, '2026-11-22 16:16:41.712612') RETURNING `auth_user`.`id`
+=== mysql: django 161
+INSERT INTO `auth_user` (`password`, `last_login`, `is_superuser`, `username`, `first_name`, `last_name`, `email`, `is_staff`, `is_active`, `date_joined`) VALUES ('pbkdf2_sha256$1000000$JGqxCYlhSh0iM5YlIGvuPx$ctf+6ZE1ExPXa/Vq3Mi8c0nhOU6aQAb43NKaan3B+94=', NULL, 0, 'ann', '', '', 'ann@example.com', 0, 1, '2026-11-22 16:20:05.159245') RETURNING `auth_user`.`id`
 >>> text: INSERT INTO `auth_user` (`password`, `last_login`, `is_superuser`, `username`, `first_name`, `last_name`, `email`, `is_staff`, `is_active`, `date_joined`) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `auth_user`.`id`
 >>> summary: INSERT auth_user
 >>> operation: INSERT
 >>> collection: auth_user
 
-=== mysql: django 163
-SELECT 1 AS `a` FROM `django_session` WHERE `django_session`.`session_key` = 'awyzykapzepiwly251meedsbsw9f6uim' LIMIT 1
+=== mysql: django 162
+SELECT 1 AS `a` FROM `django_session` WHERE `django_session`.`session_key` = 'w5sj9lyh2ckteav5cj43plsfso49aym8' LIMIT 1
 >>> text: SELECT ? AS `a` FROM `django_session` WHERE `django_session`.`session_key` = ? LIMIT ?
 >>> summary: SELECT django_session
 >>> operation: SELECT
 >>> collection: django_session
 
-=== mysql: django 164
-INSERT INTO `django_session` (`session_key`, `session_data`, `expire_date`) VALUES ('awyzykapzepiwly251meedsbsw9f6uim', 'eyJ1c2VyIjoxfQ:1xVAF7:Uj8piFtkZsXyJ8DWx7_0w-6aP8dDRaS25fWOusP2Gis', '2026-12-06 16:16:41.922589')
+=== mysql: django 163
+INSERT INTO `django_session` (`session_key`, `session_data`, `expire_date`) VALUES ('w5sj9lyh2ckteav5cj43plsfso49aym8', 'eyJ1c2VyIjoxfQ:1xVAIP:AlCyGSdxdX6kvlG_rCBC6c9VeQIvJV3NhRsQTrk8Fd4', '2026-12-06 16:20:05.631625')
 >>> text: INSERT INTO `django_session` (`session_key`, `session_data`, `expire_date`) VALUES (?, ?, ?)
 >>> summary: INSERT django_session
 >>> operation: INSERT
 >>> collection: django_session
 
-=== mysql: django 165
-SELECT `django_session`.`session_key`, `django_session`.`session_data`, `django_session`.`expire_date` FROM `django_session` WHERE (`django_session`.`expire_date` > '2026-11-22 16:16:41.923735' AND `django_session`.`session_key` = 'awyzykapzepiwly251meedsbsw9f6uim') LIMIT 21
+=== mysql: django 164
+SELECT `django_session`.`session_key`, `django_session`.`session_data`, `django_session`.`expire_date` FROM `django_session` WHERE (`django_session`.`expire_date` > '2026-11-22 16:20:05.644692' AND `django_session`.`session_key` = 'w5sj9lyh2ckteav5cj43plsfso49aym8') LIMIT 21
 >>> text: SELECT `django_session`.`session_key`, `django_session`.`session_data`, `django_session`.`expire_date` FROM `django_session` WHERE (`django_session`.`expire_date` > ? AND `django_session`.`session_key` = ?) LIMIT ?
 >>> summary: SELECT django_session
 >>> operation: SELECT
 >>> collection: django_session
 
-=== mysql: django 166
+=== mysql: django 165
 SELECT * FROM shop_item WHERE price > 10 AND name <> 'x'
 >>> text: SELECT * FROM shop_item WHERE price > ? AND name <> ?
 >>> summary: SELECT shop_item
 >>> operation: SELECT
 >>> collection: shop_item
 
-=== mysql: django 167
+=== mysql: django 166
 SELECT 1 + 987654321, 'two\nlines'
 >>> text: SELECT ? + ?, ?
 >>> summary: SELECT
 >>> operation: SELECT
 >>> collection: -
 
-=== mysql: django 168
+=== mysql: django 167
 SET FOREIGN_KEY_CHECKS = 0;
 >>> text: SET FOREIGN_KEY_CHECKS = ?;
 >>> summary: SET
 >>> operation: SET
 >>> collection: -
+
+=== mysql: django 168
+TRUNCATE `auth_user`;
+>>> text: TRUNCATE `auth_user`;
+>>> summary: TRUNCATE auth_user
+>>> operation: TRUNCATE
+>>> collection: auth_user
 
 === mysql: django 169
 TRUNCATE `auth_group`;
@@ -1245,18 +1245,18 @@ TRUNCATE `auth_group`;
 >>> collection: auth_group
 
 === mysql: django 170
-TRUNCATE `django_content_type`;
->>> text: TRUNCATE `django_content_type`;
->>> summary: TRUNCATE django_content_type
+TRUNCATE `django_session`;
+>>> text: TRUNCATE `django_session`;
+>>> summary: TRUNCATE django_session
 >>> operation: TRUNCATE
->>> collection: django_content_type
+>>> collection: django_session
 
 === mysql: django 171
-TRUNCATE `auth_permission`;
->>> text: TRUNCATE `auth_permission`;
->>> summary: TRUNCATE auth_permission
+TRUNCATE `shop_tag`;
+>>> text: TRUNCATE `shop_tag`;
+>>> summary: TRUNCATE shop_tag
 >>> operation: TRUNCATE
->>> collection: auth_permission
+>>> collection: shop_tag
 
 === mysql: django 172
 TRUNCATE `shop_customer`;
@@ -1266,76 +1266,69 @@ TRUNCATE `shop_customer`;
 >>> collection: shop_customer
 
 === mysql: django 173
-TRUNCATE `django_session`;
->>> text: TRUNCATE `django_session`;
->>> summary: TRUNCATE django_session
->>> operation: TRUNCATE
->>> collection: django_session
-
-=== mysql: django 174
-TRUNCATE `shop_order`;
->>> text: TRUNCATE `shop_order`;
->>> summary: TRUNCATE shop_order
->>> operation: TRUNCATE
->>> collection: shop_order
-
-=== mysql: django 175
-TRUNCATE `shop_orderline`;
->>> text: TRUNCATE `shop_orderline`;
->>> summary: TRUNCATE shop_orderline
->>> operation: TRUNCATE
->>> collection: shop_orderline
-
-=== mysql: django 176
-TRUNCATE `shop_item_tags`;
->>> text: TRUNCATE `shop_item_tags`;
->>> summary: TRUNCATE shop_item_tags
->>> operation: TRUNCATE
->>> collection: shop_item_tags
-
-=== mysql: django 177
-TRUNCATE `auth_user_groups`;
->>> text: TRUNCATE `auth_user_groups`;
->>> summary: TRUNCATE auth_user_groups
->>> operation: TRUNCATE
->>> collection: auth_user_groups
-
-=== mysql: django 178
-TRUNCATE `auth_group_permissions`;
->>> text: TRUNCATE `auth_group_permissions`;
->>> summary: TRUNCATE auth_group_permissions
->>> operation: TRUNCATE
->>> collection: auth_group_permissions
-
-=== mysql: django 179
-TRUNCATE `auth_user_user_permissions`;
->>> text: TRUNCATE `auth_user_user_permissions`;
->>> summary: TRUNCATE auth_user_user_permissions
->>> operation: TRUNCATE
->>> collection: auth_user_user_permissions
-
-=== mysql: django 180
-TRUNCATE `shop_tag`;
->>> text: TRUNCATE `shop_tag`;
->>> summary: TRUNCATE shop_tag
->>> operation: TRUNCATE
->>> collection: shop_tag
-
-=== mysql: django 181
-TRUNCATE `auth_user`;
->>> text: TRUNCATE `auth_user`;
->>> summary: TRUNCATE auth_user
->>> operation: TRUNCATE
->>> collection: auth_user
-
-=== mysql: django 182
 TRUNCATE `shop_item`;
 >>> text: TRUNCATE `shop_item`;
 >>> summary: TRUNCATE shop_item
 >>> operation: TRUNCATE
 >>> collection: shop_item
 
-=== mysql: django 183
+=== mysql: django 174
+TRUNCATE `django_content_type`;
+>>> text: TRUNCATE `django_content_type`;
+>>> summary: TRUNCATE django_content_type
+>>> operation: TRUNCATE
+>>> collection: django_content_type
+
+=== mysql: django 175
+TRUNCATE `auth_user_user_permissions`;
+>>> text: TRUNCATE `auth_user_user_permissions`;
+>>> summary: TRUNCATE auth_user_user_permissions
+>>> operation: TRUNCATE
+>>> collection: auth_user_user_permissions
+
+=== mysql: django 176
+TRUNCATE `auth_group_permissions`;
+>>> text: TRUNCATE `auth_group_permissions`;
+>>> summary: TRUNCATE auth_group_permissions
+>>> operation: TRUNCATE
+>>> collection: auth_group_permissions
+
+=== mysql: django 177
+TRUNCATE `shop_item_tags`;
+>>> text: TRUNCATE `shop_item_tags`;
+>>> summary: TRUNCATE shop_item_tags
+>>> operation: TRUNCATE
+>>> collection: shop_item_tags
+
+=== mysql: django 178
+TRUNCATE `shop_order`;
+>>> text: TRUNCATE `shop_order`;
+>>> summary: TRUNCATE shop_order
+>>> operation: TRUNCATE
+>>> collection: shop_order
+
+=== mysql: django 179
+TRUNCATE `auth_user_groups`;
+>>> text: TRUNCATE `auth_user_groups`;
+>>> summary: TRUNCATE auth_user_groups
+>>> operation: TRUNCATE
+>>> collection: auth_user_groups
+
+=== mysql: django 180
+TRUNCATE `auth_permission`;
+>>> text: TRUNCATE `auth_permission`;
+>>> summary: TRUNCATE auth_permission
+>>> operation: TRUNCATE
+>>> collection: auth_permission
+
+=== mysql: django 181
+TRUNCATE `shop_orderline`;
+>>> text: TRUNCATE `shop_orderline`;
+>>> summary: TRUNCATE shop_orderline
+>>> operation: TRUNCATE
+>>> collection: shop_orderline
+
+=== mysql: django 182
 SET FOREIGN_KEY_CHECKS = 1;
 >>> text: SET FOREIGN_KEY_CHECKS = ?;
 >>> summary: SET

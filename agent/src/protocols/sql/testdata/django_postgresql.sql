@@ -211,7 +211,7 @@ ALTER TABLE "django_content_type" ADD CONSTRAINT "django_content_type_app_label_
 >>> collection: django_content_type
 
 === postgresql: django 29
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('contenttypes', '0001_initial', '2026-11-22T16:16:40.594822+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('contenttypes', '0001_initial', '2026-11-22T16:20:00.905532+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -232,7 +232,7 @@ ALTER TABLE "django_content_type" DROP COLUMN "name" CASCADE
 >>> collection: django_content_type
 
 === postgresql: django 32
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('contenttypes', '0002_remove_content_type_name', '2026-11-22T16:16:40.603267+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('contenttypes', '0002_remove_content_type_name', '2026-11-22T16:20:00.913373+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -421,7 +421,7 @@ CREATE INDEX "auth_user_user_permissions_permission_id_1fbb5f2c" ON "auth_user_u
 >>> collection: auth_user_user_permissions
 
 === postgresql: django 59
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0001_initial', '2026-11-22T16:16:40.628609+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0001_initial', '2026-11-22T16:20:01.008926+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -435,7 +435,7 @@ ALTER TABLE "auth_permission" ALTER COLUMN "name" TYPE varchar(255)
 >>> collection: auth_permission
 
 === postgresql: django 61
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0002_alter_permission_name_max_length', '2026-11-22T16:16:40.634727+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0002_alter_permission_name_max_length', '2026-11-22T16:20:01.023209+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -449,14 +449,14 @@ ALTER TABLE "auth_user" ALTER COLUMN "email" TYPE varchar(254)
 >>> collection: auth_user
 
 === postgresql: django 63
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0003_alter_user_email_max_length', '2026-11-22T16:16:40.638233+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0003_alter_user_email_max_length', '2026-11-22T16:20:01.032305+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === postgresql: django 64
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0004_alter_user_username_opts', '2026-11-22T16:16:40.641158+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0004_alter_user_username_opts', '2026-11-22T16:20:01.039509+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -470,21 +470,21 @@ ALTER TABLE "auth_user" ALTER COLUMN "last_login" DROP NOT NULL
 >>> collection: auth_user
 
 === postgresql: django 66
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0005_alter_user_last_login_null', '2026-11-22T16:16:40.644387+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0005_alter_user_last_login_null', '2026-11-22T16:20:01.044882+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === postgresql: django 67
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0006_require_contenttypes_0002', '2026-11-22T16:16:40.645074+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0006_require_contenttypes_0002', '2026-11-22T16:20:01.048837+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === postgresql: django 68
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0007_alter_validators_add_error_messages', '2026-11-22T16:16:40.647887+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0007_alter_validators_add_error_messages', '2026-11-22T16:20:01.060043+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -498,7 +498,7 @@ ALTER TABLE "auth_user" ALTER COLUMN "username" TYPE varchar(150)
 >>> collection: auth_user
 
 === postgresql: django 70
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0008_alter_user_username_max_length', '2026-11-22T16:16:40.652599+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0008_alter_user_username_max_length', '2026-11-22T16:20:01.073087+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -512,7 +512,7 @@ ALTER TABLE "auth_user" ALTER COLUMN "last_name" TYPE varchar(150)
 >>> collection: auth_user
 
 === postgresql: django 72
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0009_alter_user_last_name_max_length', '2026-11-22T16:16:40.656899+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0009_alter_user_last_name_max_length', '2026-11-22T16:20:01.080137+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -526,14 +526,14 @@ ALTER TABLE "auth_group" ALTER COLUMN "name" TYPE varchar(150)
 >>> collection: auth_group
 
 === postgresql: django 74
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0010_alter_group_name_max_length', '2026-11-22T16:16:40.661026+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0010_alter_group_name_max_length', '2026-11-22T16:20:01.088892+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
 >>> collection: django_migrations
 
 === postgresql: django 75
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0011_update_proxy_permissions', '2026-11-22T16:16:40.665189+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0011_update_proxy_permissions', '2026-11-22T16:20:01.096599+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -547,7 +547,7 @@ ALTER TABLE "auth_user" ALTER COLUMN "first_name" TYPE varchar(150)
 >>> collection: auth_user
 
 === postgresql: django 77
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0012_alter_user_first_name_max_length', '2026-11-22T16:16:40.670009+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('auth', '0012_alter_user_first_name_max_length', '2026-11-22T16:20:01.110715+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -575,7 +575,7 @@ CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_
 >>> collection: django_session
 
 === postgresql: django 81
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('sessions', '0001_initial', '2026-11-22T16:16:40.674373+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('sessions', '0001_initial', '2026-11-22T16:20:01.125992+00:00'::timestamptz) RETURNING "django_migrations"."id"
 >>> text: INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (?, ?, ?::timestamptz) RETURNING "django_migrations"."id"
 >>> summary: INSERT django_migrations
 >>> operation: INSERT
@@ -618,7 +618,7 @@ SELECT "auth_permission"."content_type_id" AS "content_type", "auth_permission".
 
 === postgresql: django 87
 INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY['Can add content type','Can change content type','Can delete content type','Can view content type'])::varchar[], (ARRAY[1,1,1,1])::integer[], (ARRAY['add_contenttype','change_contenttype','delete_contenttype','view_contenttype'])::varchar[]) RETURNING "auth_permission"."id"
->>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?,?,?,?])::varchar[], (ARRAY[?,?,?,?])::integer[], (ARRAY[?,?,?,?])::varchar[]) RETURNING "auth_permission"."id"
+>>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?])::varchar[], (ARRAY[?])::integer[], (ARRAY[?])::varchar[]) RETURNING "auth_permission"."id"
 >>> summary: INSERT auth_permission SELECT
 >>> operation: -
 >>> collection: auth_permission
@@ -632,13 +632,13 @@ SELECT "django_content_type"."id", "django_content_type"."app_label", "django_co
 
 === postgresql: django 89
 INSERT INTO "django_content_type" ("app_label", "model") SELECT * FROM UNNEST((ARRAY['auth','auth','auth'])::varchar[], (ARRAY['permission','group','user'])::varchar[]) RETURNING "django_content_type"."id"
->>> text: INSERT INTO "django_content_type" ("app_label", "model") SELECT * FROM UNNEST((ARRAY[?,?,?])::varchar[], (ARRAY[?,?,?])::varchar[]) RETURNING "django_content_type"."id"
+>>> text: INSERT INTO "django_content_type" ("app_label", "model") SELECT * FROM UNNEST((ARRAY[?])::varchar[], (ARRAY[?])::varchar[]) RETURNING "django_content_type"."id"
 >>> summary: INSERT django_content_type SELECT
 >>> operation: -
 >>> collection: django_content_type
 
 === postgresql: django 90
-SELECT "django_content_type"."id", "django_content_type"."app_label", "django_content_type"."model" FROM "django_content_type" WHERE ("django_content_type"."app_label" = 'auth' AND "django_content_type"."model" IN ('permission', 'group', 'user'))
+SELECT "django_content_type"."id", "django_content_type"."app_label", "django_content_type"."model" FROM "django_content_type" WHERE ("django_content_type"."app_label" = 'auth' AND "django_content_type"."model" IN ('user', 'group', 'permission'))
 >>> text: SELECT "django_content_type"."id", "django_content_type"."app_label", "django_content_type"."model" FROM "django_content_type" WHERE ("django_content_type"."app_label" = ? AND "django_content_type"."model" IN (?))
 >>> summary: SELECT django_content_type
 >>> operation: SELECT
@@ -653,7 +653,7 @@ SELECT "auth_permission"."content_type_id" AS "content_type", "auth_permission".
 
 === postgresql: django 92
 INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY['Can add permission','Can change permission','Can delete permission','Can view permission','Can add group','Can change group','Can delete group','Can view group','Can add user','Can change user','Can delete user','Can view user'])::varchar[], (ARRAY[2,2,2,2,3,3,3,3,4,4,4,4])::integer[], (ARRAY['add_permission','change_permission','delete_permission','view_permission','add_group','change_group','delete_group','view_group','add_user','change_user','delete_user','view_user'])::varchar[]) RETURNING "auth_permission"."id"
->>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?,?,?,?,?,?,?,?,?,?,?,?])::varchar[], (ARRAY[?,?,?,?,?,?,?,?,?,?,?,?])::integer[], (ARRAY[?,?,?,?,?,?,?,?,?,?,?,?])::varchar[]) RETURNING "auth_permission"."id"
+>>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?])::varchar[], (ARRAY[?])::integer[], (ARRAY[?])::varchar[]) RETURNING "auth_permission"."id"
 >>> summary: INSERT auth_permission SELECT
 >>> operation: -
 >>> collection: auth_permission
@@ -688,7 +688,7 @@ SELECT "auth_permission"."content_type_id" AS "content_type", "auth_permission".
 
 === postgresql: django 97
 INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY['Can add session','Can change session','Can delete session','Can view session'])::varchar[], (ARRAY[5,5,5,5])::integer[], (ARRAY['add_session','change_session','delete_session','view_session'])::varchar[]) RETURNING "auth_permission"."id"
->>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?,?,?,?])::varchar[], (ARRAY[?,?,?,?])::integer[], (ARRAY[?,?,?,?])::varchar[]) RETURNING "auth_permission"."id"
+>>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?])::varchar[], (ARRAY[?])::integer[], (ARRAY[?])::varchar[]) RETURNING "auth_permission"."id"
 >>> summary: INSERT auth_permission SELECT
 >>> operation: -
 >>> collection: auth_permission
@@ -702,13 +702,13 @@ SELECT "django_content_type"."id", "django_content_type"."app_label", "django_co
 
 === postgresql: django 99
 INSERT INTO "django_content_type" ("app_label", "model") SELECT * FROM UNNEST((ARRAY['shop','shop','shop','shop','shop'])::varchar[], (ARRAY['customer','tag','item','order','orderline'])::varchar[]) RETURNING "django_content_type"."id"
->>> text: INSERT INTO "django_content_type" ("app_label", "model") SELECT * FROM UNNEST((ARRAY[?,?,?,?,?])::varchar[], (ARRAY[?,?,?,?,?])::varchar[]) RETURNING "django_content_type"."id"
+>>> text: INSERT INTO "django_content_type" ("app_label", "model") SELECT * FROM UNNEST((ARRAY[?])::varchar[], (ARRAY[?])::varchar[]) RETURNING "django_content_type"."id"
 >>> summary: INSERT django_content_type SELECT
 >>> operation: -
 >>> collection: django_content_type
 
 === postgresql: django 100
-SELECT "django_content_type"."id", "django_content_type"."app_label", "django_content_type"."model" FROM "django_content_type" WHERE ("django_content_type"."app_label" = 'shop' AND "django_content_type"."model" IN ('customer', 'orderline', 'tag', 'order', 'item'))
+SELECT "django_content_type"."id", "django_content_type"."app_label", "django_content_type"."model" FROM "django_content_type" WHERE ("django_content_type"."app_label" = 'shop' AND "django_content_type"."model" IN ('item', 'orderline', 'tag', 'customer', 'order'))
 >>> text: SELECT "django_content_type"."id", "django_content_type"."app_label", "django_content_type"."model" FROM "django_content_type" WHERE ("django_content_type"."app_label" = ? AND "django_content_type"."model" IN (?))
 >>> summary: SELECT django_content_type
 >>> operation: SELECT
@@ -723,27 +723,27 @@ SELECT "auth_permission"."content_type_id" AS "content_type", "auth_permission".
 
 === postgresql: django 102
 INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY['Can add customer','Can change customer','Can delete customer','Can view customer','Can add tag','Can change tag','Can delete tag','Can view tag','Can add item','Can change item','Can delete item','Can view item','Can add order','Can change order','Can delete order','Can view order','Can add order line','Can change order line','Can delete order line','Can view order line'])::varchar[], (ARRAY[6,6,6,6,7,7,7,7,8,8,8,8,9,9,9,9,10,10,10,10])::integer[], (ARRAY['add_customer','change_customer','delete_customer','view_customer','add_tag','change_tag','delete_tag','view_tag','add_item','change_item','delete_item','view_item','add_order','change_order','delete_order','view_order','add_orderline','change_orderline','delete_orderline','view_orderline'])::varchar[]) RETURNING "auth_permission"."id"
->>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?])::varchar[], (ARRAY[?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?])::integer[], (ARRAY[?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?])::varchar[]) RETURNING "auth_permission"."id"
+>>> text: INSERT INTO "auth_permission" ("name", "content_type_id", "codename") SELECT * FROM UNNEST((ARRAY[?])::varchar[], (ARRAY[?])::integer[], (ARRAY[?])::varchar[]) RETURNING "auth_permission"."id"
 >>> summary: INSERT auth_permission SELECT
 >>> operation: -
 >>> collection: auth_permission
 
 === postgresql: django 103
-INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES ('ann@example.com', 'Ann', '2026-11-22T16:16:40.696814+00:00'::timestamptz, '{"vip": true}'::jsonb) RETURNING "shop_customer"."id"
+INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES ('ann@example.com', 'Ann', '2026-11-22T16:20:01.173046+00:00'::timestamptz, '{"vip": true}'::jsonb) RETURNING "shop_customer"."id"
 >>> text: INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES (?, ?, ?::timestamptz, ?::jsonb) RETURNING "shop_customer"."id"
 >>> summary: INSERT shop_customer
 >>> operation: INSERT
 >>> collection: shop_customer
 
 === postgresql: django 104
-INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES ('o''reilly@example.org', 'Tim O''Reilly', '2026-11-22T16:16:40.697772+00:00'::timestamptz, '{}'::jsonb) RETURNING "shop_customer"."id"
+INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES ('o''reilly@example.org', 'Tim O''Reilly', '2026-11-22T16:20:01.176652+00:00'::timestamptz, '{}'::jsonb) RETURNING "shop_customer"."id"
 >>> text: INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES (?, ?, ?::timestamptz, ?::jsonb) RETURNING "shop_customer"."id"
 >>> summary: INSERT shop_customer
 >>> operation: INSERT
 >>> collection: shop_customer
 
 === postgresql: django 105
-INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES ('zoë@example.net', 'Zoë "Z" Back\slash', '2026-11-22T16:16:40.698242+00:00'::timestamptz, '{"a": [1, 2]}'::jsonb) RETURNING "shop_customer"."id"
+INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES ('zoë@example.net', 'Zoë "Z" Back\slash', '2026-11-22T16:20:01.180688+00:00'::timestamptz, '{"a": [1, 2]}'::jsonb) RETURNING "shop_customer"."id"
 >>> text: INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES (?, ?, ?::timestamptz, ?::jsonb) RETURNING "shop_customer"."id"
 >>> summary: INSERT shop_customer
 >>> operation: INSERT
@@ -751,7 +751,7 @@ INSERT INTO "shop_customer" ("email", "name", "joined", "profile") VALUES ('zoë
 
 === postgresql: django 106
 INSERT INTO "shop_tag" ("label") SELECT * FROM UNNEST((ARRAY['new','sale','50% off','it''s'])::varchar[]) RETURNING "shop_tag"."id"
->>> text: INSERT INTO "shop_tag" ("label") SELECT * FROM UNNEST((ARRAY[?,?,?,?])::varchar[]) RETURNING "shop_tag"."id"
+>>> text: INSERT INTO "shop_tag" ("label") SELECT * FROM UNNEST((ARRAY[?])::varchar[]) RETURNING "shop_tag"."id"
 >>> summary: INSERT shop_tag SELECT
 >>> operation: -
 >>> collection: shop_tag
@@ -765,7 +765,7 @@ INSERT INTO "shop_item" ("sku", "name", "price", "stock", "active", "picture") V
 
 === postgresql: django 108
 INSERT INTO "shop_item_tags" ("item_id", "tag_id") SELECT * FROM UNNEST((ARRAY[1,1,1])::bigint[], (ARRAY[1,2,3])::bigint[]) ON CONFLICT DO NOTHING
->>> text: INSERT INTO "shop_item_tags" ("item_id", "tag_id") SELECT * FROM UNNEST((ARRAY[?,?,?])::bigint[], (ARRAY[?,?,?])::bigint[]) ON CONFLICT DO NOTHING
+>>> text: INSERT INTO "shop_item_tags" ("item_id", "tag_id") SELECT * FROM UNNEST((ARRAY[?])::bigint[], (ARRAY[?])::bigint[]) ON CONFLICT DO NOTHING
 >>> summary: INSERT shop_item_tags SELECT
 >>> operation: -
 >>> collection: shop_item_tags
@@ -779,7 +779,7 @@ SELECT "shop_tag"."id" AS "id" FROM "shop_tag" INNER JOIN "shop_item_tags" ON ("
 
 === postgresql: django 110
 INSERT INTO "shop_item_tags" ("item_id", "tag_id") SELECT * FROM UNNEST((ARRAY[2,2,2])::bigint[], (ARRAY[2,3,4])::bigint[]) ON CONFLICT DO NOTHING
->>> text: INSERT INTO "shop_item_tags" ("item_id", "tag_id") SELECT * FROM UNNEST((ARRAY[?,?,?])::bigint[], (ARRAY[?,?,?])::bigint[]) ON CONFLICT DO NOTHING
+>>> text: INSERT INTO "shop_item_tags" ("item_id", "tag_id") SELECT * FROM UNNEST((ARRAY[?])::bigint[], (ARRAY[?])::bigint[]) ON CONFLICT DO NOTHING
 >>> summary: INSERT shop_item_tags SELECT
 >>> operation: -
 >>> collection: shop_item_tags
@@ -792,7 +792,7 @@ UPDATE "shop_item" SET "picture" = '\x0001275c62696e617279'::bytea WHERE "shop_i
 >>> collection: shop_item
 
 === postgresql: django 112
-INSERT INTO "shop_order" ("customer_id", "created", "note", "status") VALUES (1, '2026-11-22T16:16:40.704395+00:00'::timestamptz, 'leave at the door; code 4711', 'new') RETURNING "shop_order"."id"
+INSERT INTO "shop_order" ("customer_id", "created", "note", "status") VALUES (1, '2026-11-22T16:20:01.204811+00:00'::timestamptz, 'leave at the door; code 4711', 'new') RETURNING "shop_order"."id"
 >>> text: INSERT INTO "shop_order" ("customer_id", "created", "note", "status") VALUES (?, ?::timestamptz, ?, ?) RETURNING "shop_order"."id"
 >>> summary: INSERT shop_order
 >>> operation: INSERT
@@ -800,7 +800,7 @@ INSERT INTO "shop_order" ("customer_id", "created", "note", "status") VALUES (1,
 
 === postgresql: django 113
 INSERT INTO "shop_orderline" ("order_id", "item_id", "quantity") SELECT * FROM UNNEST((ARRAY[1,1,1])::bigint[], (ARRAY[1,2,3])::bigint[], (ARRAY[2,2,2])::integer[]) RETURNING "shop_orderline"."id"
->>> text: INSERT INTO "shop_orderline" ("order_id", "item_id", "quantity") SELECT * FROM UNNEST((ARRAY[?,?,?])::bigint[], (ARRAY[?,?,?])::bigint[], (ARRAY[?,?,?])::integer[]) RETURNING "shop_orderline"."id"
+>>> text: INSERT INTO "shop_orderline" ("order_id", "item_id", "quantity") SELECT * FROM UNNEST((ARRAY[?])::bigint[], (ARRAY[?])::bigint[], (ARRAY[?])::integer[]) RETURNING "shop_orderline"."id"
 >>> summary: INSERT shop_orderline SELECT
 >>> operation: -
 >>> collection: shop_orderline
@@ -933,7 +933,7 @@ SELECT "shop_orderline"."id", "shop_orderline"."order_id", "shop_orderline"."ite
 
 === postgresql: django 132
 SELECT "shop_item"."id", "shop_item"."sku", "shop_item"."name", "shop_item"."price", "shop_item"."stock", "shop_item"."active", "shop_item"."picture" FROM "shop_item" WHERE ("shop_item"."id") IN ((1), (2), (3), (5))
->>> text: SELECT "shop_item"."id", "shop_item"."sku", "shop_item"."name", "shop_item"."price", "shop_item"."stock", "shop_item"."active", "shop_item"."picture" FROM "shop_item" WHERE ("shop_item"."id") IN ((?), (?), (?), (?))
+>>> text: SELECT "shop_item"."id", "shop_item"."sku", "shop_item"."name", "shop_item"."price", "shop_item"."stock", "shop_item"."active", "shop_item"."picture" FROM "shop_item" WHERE ("shop_item"."id") IN ((?))
 >>> summary: SELECT shop_item
 >>> operation: SELECT
 >>> collection: shop_item
@@ -1114,22 +1114,22 @@ UPDATE "shop_item" SET "sku" = 'SKU-0002', "name" = 'Item 2', "price" = 21.98, "
 >>> collection: shop_item
 
 === postgresql: django 158
-SAVEPOINT "s139649423522688_x1"
->>> text: SAVEPOINT "s139649423522688_x1"
+SAVEPOINT "s139926664489856_x1"
+>>> text: SAVEPOINT "s139926664489856_x1"
 >>> summary: SAVEPOINT
 >>> operation: SAVEPOINT
 >>> collection: -
 
 === postgresql: django 159
-INSERT INTO "shop_order" ("customer_id", "created", "note", "status") VALUES (2, '2026-11-22T16:16:40.729127+00:00'::timestamptz, '', 'new') RETURNING "shop_order"."id"
+INSERT INTO "shop_order" ("customer_id", "created", "note", "status") VALUES (2, '2026-11-22T16:20:01.261929+00:00'::timestamptz, '', 'new') RETURNING "shop_order"."id"
 >>> text: INSERT INTO "shop_order" ("customer_id", "created", "note", "status") VALUES (?, ?::timestamptz, ?, ?) RETURNING "shop_order"."id"
 >>> summary: INSERT shop_order
 >>> operation: INSERT
 >>> collection: shop_order
 
 === postgresql: django 160
-RELEASE SAVEPOINT "s139649423522688_x1"
->>> text: RELEASE SAVEPOINT "s139649423522688_x1"
+RELEASE SAVEPOINT "s139926664489856_x1"
+>>> text: RELEASE SAVEPOINT "s139926664489856_x1"
 >>> summary: RELEASE
 >>> operation: RELEASE
 >>> collection: -
@@ -1212,28 +1212,28 @@ DELETE FROM "shop_item" WHERE "shop_item"."id" IN (7, 6)
 >>> collection: shop_item
 
 === postgresql: django 172
-INSERT INTO "auth_user" ("password", "last_login", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined") VALUES ('pbkdf2_sha256$1000000$RkGmEmkglrdCByJatKKsSh$i1VzVqC4jzXJV1UX7OO9tgAXaos3Rb/h/zovMs7RBPc=', NULL, false, 'ann', '', '', 'ann@example.com', false, true, '2026-11-22T16:16:40.734913+00:00'::timestamptz) RETURNING "auth_user"."id"
+INSERT INTO "auth_user" ("password", "last_login", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined") VALUES ('pbkdf2_sha256$1000000$sYlvhrsRWX5M5EOCYtMFLR$vEBzfjUkADhiG0u42Tvg7KTUJJmq2vjTBUXsspJKnFM=', NULL, false, 'ann', '', '', 'ann@example.com', false, true, '2026-11-22T16:20:01.276683+00:00'::timestamptz) RETURNING "auth_user"."id"
 >>> text: INSERT INTO "auth_user" ("password", "last_login", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined") VALUES (?, NULL, false, ?, ?, ?, ?, false, true, ?::timestamptz) RETURNING "auth_user"."id"
 >>> summary: INSERT auth_user
 >>> operation: INSERT
 >>> collection: auth_user
 
 === postgresql: django 173
-SELECT 1 AS "a" FROM "django_session" WHERE "django_session"."session_key" = 'qmtq0mh1ewc9ebobvdk3cw8yigkcwh3t' LIMIT 1
+SELECT 1 AS "a" FROM "django_session" WHERE "django_session"."session_key" = 'u5v1jhkq5dy9qgxmxx1c8kazhqjh8znz' LIMIT 1
 >>> text: SELECT ? AS "a" FROM "django_session" WHERE "django_session"."session_key" = ? LIMIT ?
 >>> summary: SELECT django_session
 >>> operation: SELECT
 >>> collection: django_session
 
 === postgresql: django 174
-INSERT INTO "django_session" ("session_key", "session_data", "expire_date") VALUES ('qmtq0mh1ewc9ebobvdk3cw8yigkcwh3t', 'eyJ1c2VyIjoxfQ:1xVAF6:fkkpKC4QciSv-nyGpzimMfPTFUXFILjh60bn3LLlBfY', '2026-12-06T16:16:40.955335+00:00'::timestamptz)
+INSERT INTO "django_session" ("session_key", "session_data", "expire_date") VALUES ('u5v1jhkq5dy9qgxmxx1c8kazhqjh8znz', 'eyJ1c2VyIjoxfQ:1xVAIL:kMR4uu6jssK8v1Ly_3Afvck5ZouttqhMuK2juSWF6UE', '2026-12-06T16:20:01.574579+00:00'::timestamptz)
 >>> text: INSERT INTO "django_session" ("session_key", "session_data", "expire_date") VALUES (?, ?, ?::timestamptz)
 >>> summary: INSERT django_session
 >>> operation: INSERT
 >>> collection: django_session
 
 === postgresql: django 175
-SELECT "django_session"."session_key", "django_session"."session_data", "django_session"."expire_date" FROM "django_session" WHERE ("django_session"."expire_date" > '2026-11-22T16:16:40.956158+00:00'::timestamptz AND "django_session"."session_key" = 'qmtq0mh1ewc9ebobvdk3cw8yigkcwh3t') LIMIT 21
+SELECT "django_session"."session_key", "django_session"."session_data", "django_session"."expire_date" FROM "django_session" WHERE ("django_session"."expire_date" > '2026-11-22T16:20:01.580622+00:00'::timestamptz AND "django_session"."session_key" = 'u5v1jhkq5dy9qgxmxx1c8kazhqjh8znz') LIMIT 21
 >>> text: SELECT "django_session"."session_key", "django_session"."session_data", "django_session"."expire_date" FROM "django_session" WHERE ("django_session"."expire_date" > ?::timestamptz AND "django_session"."session_key" = ?) LIMIT ?
 >>> summary: SELECT django_session
 >>> operation: SELECT
@@ -1255,8 +1255,8 @@ lines'
 >>> collection: -
 
 === postgresql: django 178
-TRUNCATE "auth_user", "django_content_type", "auth_user_groups", "shop_order", "shop_customer", "shop_item_tags", "django_session", "auth_user_user_permissions", "shop_orderline", "shop_item", "shop_tag", "auth_group_permissions", "auth_permission", "auth_group" RESTART IDENTITY;
->>> text: TRUNCATE "auth_user", "django_content_type", "auth_user_groups", "shop_order", "shop_customer", "shop_item_tags", "django_session", "auth_user_user_permissions", "shop_orderline", "shop_item", "shop_tag", "auth_group_permissions", "auth_permission", "auth_group" RESTART IDENTITY;
->>> summary: TRUNCATE auth_user django_content_type auth_user_groups shop_order shop_customer shop_item_tags django_session auth_user_user_permissions shop_orderline shop_item shop_tag auth_group_permissions auth_permission auth_group
+TRUNCATE "auth_user_user_permissions", "shop_order", "auth_group_permissions", "shop_customer", "auth_user_groups", "auth_user", "shop_item_tags", "django_content_type", "django_session", "shop_orderline", "auth_permission", "shop_item", "auth_group", "shop_tag" RESTART IDENTITY;
+>>> text: TRUNCATE "auth_user_user_permissions", "shop_order", "auth_group_permissions", "shop_customer", "auth_user_groups", "auth_user", "shop_item_tags", "django_content_type", "django_session", "shop_orderline", "auth_permission", "shop_item", "auth_group", "shop_tag" RESTART IDENTITY;
+>>> summary: TRUNCATE auth_user_user_permissions shop_order auth_group_permissions shop_customer auth_user_groups auth_user shop_item_tags django_content_type django_session shop_orderline auth_permission shop_item auth_group shop_tag
 >>> operation: TRUNCATE
 >>> collection: -

@@ -767,7 +767,7 @@ SELECT /*!40101 SQL_NO_CACHE */ id FROM t
 
 === postgresql unknown: array and any
 SELECT * FROM t WHERE id = ANY(ARRAY[1, 2, 3]) AND tags && ARRAY['a']
->>> text: SELECT * FROM t WHERE id = ANY(ARRAY[?, ?, ?]) AND tags && ARRAY[?]
+>>> text: SELECT * FROM t WHERE id = ANY(ARRAY[?]) AND tags && ARRAY[?]
 >>> summary: SELECT t
 >>> operation: SELECT
 >>> collection: t
@@ -826,6 +826,27 @@ AND z = 1
 === mysql: double dash without a space is two minuses in MySQL
 SELECT a--b FROM t WHERE x--'y' AND z = 1
 >>> text: SELECT a--b FROM t WHERE x--? AND z = ?
+>>> summary: SELECT t
+>>> operation: SELECT
+>>> collection: t
+
+=== postgresql unknown: in list of tuples and casts
+SELECT * FROM t WHERE (a, b) IN ((1, 'x'), (2, 'y'), (3, 'z')) AND id IN ('a'::uuid, 'b'::uuid) AND c IN (-1, +2)
+>>> text: SELECT * FROM t WHERE (a, b) IN ((?, ?)) AND id IN (?::uuid) AND c IN (-?)
+>>> summary: SELECT t
+>>> operation: SELECT
+>>> collection: t
+
+=== postgresql mysql unknown: in list whose later element is a sub-query stays
+SELECT * FROM t WHERE id IN (1, 2, (SELECT max(id) FROM u), 4)
+>>> text: SELECT * FROM t WHERE id IN (?, (SELECT max(id) FROM u), ?)
+>>> summary: SELECT t SELECT u
+>>> operation: SELECT
+>>> collection: -
+
+=== postgresql mysql unknown: nested in lists
+SELECT * FROM t WHERE id IN (1, 2) AND (x IN (3, 4, 5) OR y NOT IN ('a', 'b'))
+>>> text: SELECT * FROM t WHERE id IN (?) AND (x IN (?) OR y NOT IN (?))
 >>> summary: SELECT t
 >>> operation: SELECT
 >>> collection: t
