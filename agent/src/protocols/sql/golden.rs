@@ -240,3 +240,18 @@ fn django_queries_read_the_same_with_the_dialect_unknown() {
     }
     assert!(texts_differ <= 20, "{texts_differ} texts differ");
 }
+
+#[test]
+fn golden_texts_read_back_as_themselves() {
+    let mut normalizer = Normalizer::new();
+    for path in golden_files() {
+        let (_, cases) = parse(&fs::read_to_string(&path).unwrap());
+        for case in &cases {
+            for dialect in [Dialect::POSTGRESQL, Dialect::MYSQL, Dialect::UNKNOWN] {
+                let text = normalizer.normalize(&case.input, dialect).text;
+                let again = normalizer.normalize(&text, dialect).text;
+                assert_eq!(again, text, "{} ({dialect:?})", case.header);
+            }
+        }
+    }
+}

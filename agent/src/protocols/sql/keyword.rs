@@ -152,20 +152,6 @@ pub(super) fn classify(word: &[u8]) -> Keyword {
 }
 
 impl Keyword {
-    /// A statement verb that reads or writes rows: the summary's operations.
-    pub(super) fn is_dml(self) -> bool {
-        matches!(
-            self,
-            Keyword::Select
-                | Keyword::Insert
-                | Keyword::Update
-                | Keyword::Delete
-                | Keyword::Merge
-                | Keyword::Replace
-                | Keyword::Upsert
-        )
-    }
-
     /// After this word, a `"quoted"` token names something (PostgreSQL
     /// identifier) rather than being a value (MySQL string): used when the
     /// dialect is not known.

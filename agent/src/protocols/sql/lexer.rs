@@ -242,7 +242,8 @@ impl<'a> Lexer<'a> {
         let as_name = self.plain_end(start + 1, b'"').unwrap_or(self.len());
         let is_name = self.dialect.double_quoted_names.unwrap_or_else(|| {
             self.prev == Some(Kind::Dot)
-                || self.byte(as_name) == Some(b'.')
+                || (self.byte(as_name) == Some(b'.')
+                    && !self.byte(as_name + 1).is_some_and(|b| b.is_ascii_digit()))
                 || matches!(self.prev, Some(Kind::Word(keyword)) if keyword.names_next())
                 || (matches!(self.prev, Some(Kind::Open | Kind::Comma)) && self.in_name_list())
                 || (self.prev == Some(Kind::Comma) && continues_list(self.naming))

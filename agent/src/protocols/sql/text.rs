@@ -153,7 +153,13 @@ impl<'a> TextWriter<'a> {
             Kind::Literal => "?",
             _ => self.src.get(token.start..token.end).unwrap_or_default(),
         };
-        let space = token.spaced && !self.out.is_empty();
+        // `--` and `/*` would read back as comments (MySQL's `--x` is
+        // `- -x`): kept apart.
+        let glued = matches!(
+            (self.out.as_bytes().last(), text.as_bytes().first()),
+            (Some(b'-'), Some(b'-')) | (Some(b'/'), Some(b'*'))
+        );
+        let space = (token.spaced || glued) && !self.out.is_empty();
         let len = self.out.len() + usize::from(space) + text.len();
         if len > MAX_TEXT_BYTES {
             self.out.truncate(self.fits);

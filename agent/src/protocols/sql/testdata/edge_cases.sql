@@ -825,7 +825,7 @@ AND z = 1
 
 === mysql: double dash without a space is two minuses in MySQL
 SELECT a--b FROM t WHERE x--'y' AND z = 1
->>> text: SELECT a--b FROM t WHERE x--? AND z = ?
+>>> text: SELECT a- -b FROM t WHERE x- -? AND z = ?
 >>> summary: SELECT t
 >>> operation: SELECT
 >>> collection: t
