@@ -45,8 +45,6 @@ pub(super) enum Keyword {
     References,
     Exists,
     Returning,
-    To,
-    By,
     Key,
     Unique,
     Conflict,
@@ -121,8 +119,6 @@ pub(super) fn classify(word: &[u8]) -> Keyword {
         b"REFERENCES" => Keyword::References,
         b"EXISTS" => Keyword::Exists,
         b"RETURNING" => Keyword::Returning,
-        b"TO" => Keyword::To,
-        b"BY" => Keyword::By,
         b"KEY" => Keyword::Key,
         b"UNIQUE" => Keyword::Unique,
         b"CONFLICT" => Keyword::Conflict,
@@ -154,7 +150,8 @@ pub(super) fn classify(word: &[u8]) -> Keyword {
 impl Keyword {
     /// After this word, a `"quoted"` token names something (PostgreSQL
     /// identifier) rather than being a value (MySQL string): used when the
-    /// dialect is not known.
+    /// dialect is not known. Not `BY` nor `TO`: MySQL takes strings there
+    /// (`ORDER BY "x"`, `GRANT .. TO "user"@"host"`).
     pub(super) fn names_next(self) -> bool {
         matches!(
             self,
@@ -173,8 +170,6 @@ impl Keyword {
                 | Keyword::References
                 | Keyword::Exists
                 | Keyword::Returning
-                | Keyword::To
-                | Keyword::By
                 | Keyword::Truncate
                 | Keyword::Only
                 | Keyword::Using

@@ -2,11 +2,12 @@
 //! leaves the parsers instead of the statement text, so that no literal
 //! ever leaves the host.
 //!
-//! One pass of a lexer (`lexer.rs`) feeds two readers: the text writer
-//! (`text.rs`, `db.query.text`) and the summarizer (`summary.rs`,
-//! `db.query.summary`, `db.operation.name`, `db.collection.name`). No parse
-//! tree, no recursion, no allocation per token: linear in the input, bounded
-//! output, whatever the bytes.
+//! One pass of a lexer (`lexer.rs`, keywords in `keyword.rs`) feeds two
+//! readers: the text writer (`text.rs`, lists of values in
+//! `value_list.rs`: `db.query.text`) and the summarizer (`summary.rs`,
+//! table names in `names.rs`: `db.query.summary`, `db.operation.name`,
+//! `db.collection.name`). No parse tree, no recursion, no allocation per
+//! token: linear in the input, bounded output, whatever the bytes.
 //!
 //! What is kept and what is not:
 //! - every literal becomes `?`: strings (`'..'`, `E'..'`, `N'..'`,
@@ -28,6 +29,7 @@
 
 mod keyword;
 mod lexer;
+mod names;
 mod summary;
 mod text;
 mod value_list;

@@ -6,12 +6,9 @@
 use super::{
     keyword::Keyword,
     lexer::{Kind, Token},
+    names::{is_name, push_unquoted, skipped_before_name, CteNames},
     MAX_SUMMARY_BYTES,
 };
-
-/// Names of common table expressions remembered per statement, so that
-/// `WITH x AS (...) SELECT * FROM x` does not count `x` as a table.
-const MAX_CTE_NAMES: usize = 16;
 
 /// What the name being read stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,17 +81,6 @@ enum Expect {
     },
 }
 
-/// Where a common table expression list is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cte {
-    Off,
-    Name(u32),
-    AfterName(u32),
-    AfterAs(u32),
-    Body(u32),
-    AfterBody(u32),
-}
-
 /// An operation word waiting for the next token: a `(` makes it a
 /// function (`REPLACE(a, b, c)`, MySQL's `INSERT(...)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,8 +117,7 @@ pub(super) struct Summarizer<'a> {
     /// Which of the first 64 parenthesis levels hold a query (their `FROM`
     /// names tables; `EXTRACT(x FROM y)` does not).
     queries: u64,
-    cte: Cte,
-    cte_names: Vec<String>,
+    ctes: CteNames,
 }
 
 impl<'a> Summarizer<'a> {
@@ -154,8 +139,7 @@ impl<'a> Summarizer<'a> {
             name_too_long: false,
             depth: 0,
             queries: 0,
-            cte: Cte::Off,
-            cte_names: Vec::new(),
+            ctes: CteNames::default(),
         }
     }
 
@@ -173,7 +157,7 @@ impl<'a> Summarizer<'a> {
                 self.expect = pending.then;
             }
         }
-        self.track_cte(token);
+        self.ctes.track(self.src, token, self.depth);
         self.consume(token);
         match token.kind {
             Kind::Open => {
@@ -213,8 +197,7 @@ impl<'a> Summarizer<'a> {
         self.expect = Expect::Nothing;
         self.depth = 0;
         self.queries = 0;
-        self.cte = Cte::Off;
-        self.cte_names.clear();
+        self.ctes.clear();
     }
 
     /// Runs the token through the expectation; a token it does not use
@@ -393,33 +376,6 @@ impl<'a> Summarizer<'a> {
         self.depth < 64 && self.queries & (1u64 << self.depth) != 0
     }
 
-    fn track_cte(&mut self, token: Token) {
-        let depth = self.depth;
-        self.cte = match (self.cte, token.kind) {
-            (_, Kind::Word(Keyword::With)) => Cte::Name(depth),
-            (Cte::Name(at), Kind::Word(Keyword::DdlModifier)) => Cte::Name(at),
-            (Cte::Name(at), kind) if is_name(kind) => {
-                if self.cte_names.len() < MAX_CTE_NAMES {
-                    let mut name = String::new();
-                    push_unquoted(
-                        &mut name,
-                        self.src.get(token.start..token.end).unwrap_or_default(),
-                    );
-                    self.cte_names.push(name);
-                }
-                Cte::AfterName(at)
-            }
-            (Cte::AfterName(at), Kind::Word(Keyword::As)) => Cte::AfterAs(at),
-            (Cte::AfterName(at), _) => Cte::AfterName(at),
-            (Cte::AfterAs(at), Kind::Open) => Cte::Body(at),
-            (Cte::AfterAs(at), Kind::Word(_)) => Cte::AfterAs(at),
-            (Cte::Body(at), Kind::Close) if depth == at.saturating_add(1) => Cte::AfterBody(at),
-            (Cte::Body(at), _) => Cte::Body(at),
-            (Cte::AfterBody(at), Kind::Comma) => Cte::Name(at),
-            _ => Cte::Off,
-        };
-    }
-
     fn start_name(&mut self, token: Token) {
         self.name.clear();
         self.name_too_long = false;
@@ -439,7 +395,7 @@ impl<'a> Summarizer<'a> {
     }
 
     fn record_name(&mut self, role: Role) {
-        if role == Role::Collection && self.cte_names.contains(&self.name) {
+        if role == Role::Collection && self.ctes.contains(&self.name) {
             return;
         }
         if self.name_too_long || self.name.is_empty() {
@@ -500,80 +456,5 @@ impl<'a> Summarizer<'a> {
             self.out.push(' ');
         }
         self.out.push_str(part);
-    }
-}
-
-/// Words between a keyword and the name it introduces: `INSERT IGNORE
-/// INTO`, `FROM ONLY`, `TRUNCATE TABLE`, `DROP TABLE IF EXISTS`.
-fn skipped_before_name(keyword: Keyword) -> bool {
-    matches!(
-        keyword,
-        Keyword::Into
-            | Keyword::InsertModifier
-            | Keyword::Only
-            | Keyword::Lateral
-            | Keyword::Table
-            | Keyword::If
-            | Keyword::Not
-            | Keyword::Exists
-            | Keyword::DdlModifier
-    )
-}
-
-/// A token that can be (the first part of) a table's name.
-fn is_name(kind: Kind) -> bool {
-    match kind {
-        Kind::QuotedName => true,
-        Kind::Word(keyword) => !matches!(
-            keyword,
-            Keyword::Select
-                | Keyword::Insert
-                | Keyword::Update
-                | Keyword::Delete
-                | Keyword::Merge
-                | Keyword::With
-                | Keyword::Values
-                | Keyword::From
-                | Keyword::Join
-                | Keyword::In
-                | Keyword::As
-                | Keyword::On
-                | Keyword::Using
-                | Keyword::Set
-                | Keyword::Returning
-                | Keyword::Distinct
-                | Keyword::Clause
-                | Keyword::Create
-                | Keyword::Alter
-                | Keyword::Drop
-                | Keyword::Truncate
-        ),
-        _ => false,
-    }
-}
-
-/// Appends a name part without its quotes: `"a""b"` is `a"b`, `U&"x"` is
-/// `x`, `` `t` `` is `t`.
-fn push_unquoted(out: &mut String, part: &str) {
-    let part = part
-        .strip_prefix("U&")
-        .or_else(|| part.strip_prefix("u&"))
-        .filter(|rest| rest.starts_with('"'))
-        .unwrap_or(part);
-    let quote = match part.chars().next() {
-        Some(quote @ ('"' | '`')) => quote,
-        _ => {
-            out.push_str(part);
-            return;
-        }
-    };
-    let inner = part.get(1..).unwrap_or_default();
-    let inner = inner.strip_suffix(quote).unwrap_or(inner);
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == quote && chars.peek() == Some(&quote) {
-            chars.next();
-        }
     }
 }
