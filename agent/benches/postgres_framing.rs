@@ -2,7 +2,7 @@
 //! (`src/protocols/postgres/testdata/*.conv`), concatenated, fed through a
 //! fresh connection each, over and over.
 //!
-//! Statements are not normalized here: `sql::normalize` is replaced by a
+//! Statements are not normalized here: `sql::Normalizer` is replaced by a
 //! stub returning an empty statement, so that the number measures framing,
 //! pairing and event building only (the normalizer's cost is its own).
 //! Throughput is counted in captured bytes (what the parser reads); the
@@ -25,16 +25,21 @@ mod db;
 #[allow(unfulfilled_lint_expectations, dead_code, unused_imports)]
 #[path = "../src/protocols/postgres/mod.rs"]
 mod postgres;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../src/protocols/sql/mod.rs"]
 mod real_sql;
 
 /// Framing only: the parser's normalizer, stubbed.
 mod sql {
-    pub use super::real_sql::Statement;
+    pub use super::real_sql::{Dialect, Statement};
 
-    pub fn normalize(_sql: &str) -> Statement {
-        Statement::default()
+    #[derive(Debug, Default)]
+    pub struct Normalizer;
+
+    impl Normalizer {
+        pub fn normalize(&mut self, _sql: &str, _dialect: Dialect) -> Statement {
+            Statement::default()
+        }
     }
 }
 

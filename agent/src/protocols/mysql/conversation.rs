@@ -23,6 +23,14 @@ use super::{
 /// (MySQL clients rarely pipeline).
 pub(super) const MAX_WAITING: usize = 64;
 
+/// How statements are read: MySQL's, except that whether a backslash
+/// escapes is left unknown, because a server in `NO_BACKSLASH_ESCAPES` mode
+/// would otherwise let the rest of a string after `\'` out as text.
+const DIALECT: sql::Dialect = sql::Dialect {
+    backslash_escapes: None,
+    ..sql::Dialect::MYSQL
+};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Nothing read yet.
@@ -93,6 +101,7 @@ pub(super) struct Conversation {
     /// The server's reader lost its way inside a reply.
     server_lost: bool,
     next_sequence: u64,
+    normalizer: sql::Normalizer,
     pub stats: DbStats,
 }
 
@@ -116,6 +125,7 @@ impl Conversation {
             unpaired_counted: false,
             server_lost: false,
             next_sequence: 0,
+            normalizer: sql::Normalizer::new(),
             stats: DbStats::default(),
         }
     }
@@ -175,7 +185,9 @@ impl Conversation {
         self.settle_before_command(out);
         self.command_since_server = true;
         self.unpaired_counted = false;
-        let text = |bytes: &[u8]| sql::normalize(&String::from_utf8_lossy(bytes));
+        let normalizer = &mut self.normalizer;
+        let mut text =
+            |bytes: &[u8]| normalizer.normalize(&String::from_utf8_lossy(bytes), DIALECT);
         let (purpose, expect) = match command::parse(message.payload, self.capabilities) {
             Command::Query(query) => (Purpose::Call(text(query)), Expect::ResultSets),
             Command::Prepare(query) => {

@@ -108,7 +108,7 @@ fn a_query_and_its_ok() {
     let mut wire = Wire::new();
     wire.client(&query("DELETE FROM t"));
     wire.server(&packet(1, &ok(3, 2)));
-    assert_eq!(wire.lines(), ["#0 DELETE -> rows=3 error=- | 1-2/1"]);
+    assert_eq!(wire.lines(), ["#0 DELETE FROM t -> rows=3 error=- | 1-2/1"]);
     assert_eq!(wire.conn.stats(), DbStats::default());
 }
 
@@ -136,7 +136,7 @@ fn a_login_and_a_change_of_database_are_sessions() {
         [
             "session db=shop user=app",
             "session db=other user=app",
-            "#0 SELECT -> rows=1 error=- | 10-11/1"
+            "#0 SELECT ? -> rows=1 error=- | 10-11/1"
         ]
     );
 }
@@ -188,8 +188,8 @@ fn result_sets_with_and_without_eof_packets() {
         assert_eq!(
             wire.lines(),
             [
-                "#0 SELECT -> rows=3 error=- | 1-2/1",
-                "#1 SELECT -> rows=0 error=- | 3-4/1"
+                "#0 SELECT a FROM t -> rows=3 error=- | 1-2/1",
+                "#1 SELECT a FROM t WHERE ? -> rows=0 error=- | 3-4/1"
             ],
             "deprecate_eof {deprecate_eof}"
         );
@@ -208,8 +208,8 @@ fn eof_mode_is_learnt_without_the_login() {
         assert_eq!(
             wire.lines(),
             [
-                "#0 SELECT -> rows=2 error=- | 1-2/1",
-                "#1 SELECT -> rows=0 error=- | 3-4/1"
+                "#0 SELECT a FROM t -> rows=2 error=- | 1-2/1",
+                "#1 SELECT a FROM t -> rows=0 error=- | 3-4/1"
             ]
         );
     }
@@ -224,7 +224,7 @@ fn several_results_are_one_call() {
     reply.extend(more.chunks(1).map(|byte| byte[0]));
     reply.extend_from_slice(&packet(9, &ok(1, 2)));
     wire.client(&query("CALL p()")).server(&reply);
-    assert_eq!(wire.lines(), ["#0 CALL -> rows=7 error=- | 1-2/1"]);
+    assert_eq!(wire.lines(), ["#0 CALL p() -> rows=7 error=- | 1-2/1"]);
 }
 
 #[test]
@@ -235,7 +235,10 @@ fn an_error_reports_its_number_not_its_message() {
             1,
             &err(1146, "Table 'shop.secret_table' doesn't exist"),
         ));
-    assert_eq!(wire.lines(), ["#0 SELECT -> rows=- error=1146 | 1-2/1"]);
+    assert_eq!(
+        wire.lines(),
+        ["#0 SELECT * FROM secret_table -> rows=- error=1146 | 1-2/1"]
+    );
     let line = format!("{:?}", wire.events);
     assert!(!line.contains("doesn't exist"));
 }
@@ -301,8 +304,8 @@ fn a_prepared_statement_executed_twice_then_closed() {
         assert_eq!(
             wire.lines(),
             [
-                "#0 SELECT -> rows=2 error=- | 3-4/1",
-                "#1 SELECT -> rows=0 error=- | 5-6/1",
+                "#0 SELECT a FROM t WHERE id = ? -> rows=2 error=- | 3-4/1",
+                "#1 SELECT a FROM t WHERE id = ? -> rows=0 error=- | 5-6/1",
                 "#2 EXECUTE -> rows=- error=1243 | 8-9/1",
             ],
             "deprecate_eof {deprecate_eof}"
@@ -315,7 +318,10 @@ fn a_failed_prepare_is_a_call() {
     let mut wire = logged_in(BASIC);
     wire.client(&packet(0, b"\x16SELECT a FROM missing WHERE id = ?"))
         .server(&packet(1, &err(1146, "Table 'shop.missing' doesn't exist")));
-    assert_eq!(wire.lines(), ["#0 SELECT -> rows=- error=1146 | 1-2/1"]);
+    assert_eq!(
+        wire.lines(),
+        ["#0 SELECT a FROM missing WHERE id = ? -> rows=- error=1146 | 1-2/1"]
+    );
 }
 
 #[test]
@@ -329,7 +335,10 @@ fn pipelined_prepare_and_execute_of_the_last_statement() {
     let mut replies = prepare_ok(3, 1, 0, true);
     replies.extend_from_slice(&packet(1, &ok(5, 2)));
     wire.server(&replies);
-    assert_eq!(wire.lines(), ["#0 UPDATE -> rows=5 error=- | 1-2/1"]);
+    assert_eq!(
+        wire.lines(),
+        ["#0 UPDATE t SET a = ? -> rows=5 error=- | 1-2/1"]
+    );
 }
 
 #[test]
@@ -350,8 +359,8 @@ fn a_prepare_reply_mid_stream_ends_after_its_definitions() {
         assert_eq!(
             wire.lines(),
             [
-                "#0 SELECT -> rows=1 error=- | 3-4/1",
-                "#1 SELECT -> rows=1 error=- | 7-8/1"
+                "#0 SELECT a FROM t WHERE id = ? -> rows=1 error=- | 3-4/1",
+                "#1 SELECT ? -> rows=1 error=- | 7-8/1"
             ],
             "deprecate_eof {deprecate_eof}"
         );
@@ -388,7 +397,10 @@ fn a_big_row_partly_captured_is_counted_by_its_length() {
     wire.server_captured(&[b'x'; 4096], total - fed, &tail);
     assert_eq!(
         wire.lines(),
-        [format!("#0 SELECT -> rows=1 error=- | 1-{}/1", wire.now)]
+        [format!(
+            "#0 SELECT big FROM t -> rows=1 error=- | 1-{}/1",
+            wire.now
+        )]
     );
     assert_eq!(wire.conn.stats(), DbStats::default());
 }
@@ -420,8 +432,8 @@ fn messages_of_16_mib_or_more_span_packets() {
     assert_eq!(
         wire.lines(),
         [
-            "#0 INSERT -> rows=1 error=- | 1-3/1",
-            "#1 SELECT -> rows=1 error=- | 4-5/1"
+            "#0 INSERT INTO t VALUES (?); -> rows=1 error=- | 1-3/1",
+            "#1 SELECT v FROM t -> rows=1 error=- | 4-5/1"
         ]
     );
     assert_eq!(wire.conn.stats(), DbStats::default());
@@ -435,7 +447,7 @@ fn picked_up_mid_stream_replies_before_the_first_command_are_unpaired() {
     wire.server(b"\x01\x37");
     wire.client(&query("SELECT 1"))
         .server(&result_set(1, false, 2));
-    assert_eq!(wire.lines(), ["#0 SELECT -> rows=1 error=- | 3-4/1"]);
+    assert_eq!(wire.lines(), ["#0 SELECT ? -> rows=1 error=- | 3-4/1"]);
     let stats = wire.conn.stats();
     assert_eq!(stats.replies_unpaired, 1);
     assert_eq!(stats.bytes_skipped, 21 + 2);
@@ -452,8 +464,8 @@ fn a_reply_to_nothing_is_unpaired() {
     assert_eq!(
         wire.lines(),
         [
-            "#0 SELECT -> rows=0 error=- | 1-2/1",
-            "#1 SELECT -> rows=0 error=- | 4-5/1"
+            "#0 SELECT ? -> rows=0 error=- | 1-2/1",
+            "#1 SELECT ? -> rows=0 error=- | 4-5/1"
         ]
     );
     assert_eq!(wire.conn.stats().replies_unpaired, 1);
@@ -471,8 +483,8 @@ fn lost_in_a_result_set_the_last_packet_in_a_tail_ends_it() {
     assert_eq!(
         wire.lines(),
         [
-            "#0 SELECT -> rows=- error=- | 1-2/1",
-            "#1 SELECT -> rows=1 error=- | 3-4/1"
+            "#0 SELECT a FROM t -> rows=- error=- | 1-2/1",
+            "#1 SELECT ? -> rows=1 error=- | 3-4/1"
         ]
     );
 }
@@ -490,8 +502,8 @@ fn lost_in_a_result_set_the_next_command_ends_it() {
     assert_eq!(
         wire.lines(),
         [
-            "#0 SELECT -> rows=- error=- | 1-3/1",
-            "#1 SELECT -> rows=1 error=- | 4-5/1"
+            "#0 SELECT a FROM t -> rows=- error=- | 1-3/1",
+            "#1 SELECT ? -> rows=1 error=- | 4-5/1"
         ]
     );
     assert_eq!(wire.conn.stats().replies_unpaired, 0);
@@ -501,9 +513,7 @@ fn lost_in_a_result_set_the_next_command_ends_it() {
 fn a_local_infile_of_many_packets_is_not_taken_for_commands() {
     let mut wire = logged_in(BASIC);
     wire.client(&query("LOAD DATA LOCAL INFILE 'f' INTO TABLE t"));
-    eprintln!("0 {:?}", wire.lines());
     wire.server(&packet(1, b"\xfbf"));
-    eprintln!("1 {:?}", wire.lines());
     // 300 packets: their sequence ids wrap through 0.
     for seq in 0..300u32 {
         wire.client(&packet((seq + 2) as u8, b"\x03SELECT 1,2\n"));
@@ -511,7 +521,12 @@ fn a_local_infile_of_many_packets_is_not_taken_for_commands() {
     wire.client(&packet(46, b""));
     wire.server(&packet(47, &ok(250, 2)));
     assert_eq!(wire.lines().len(), 1);
-    assert!(wire.lines()[0].starts_with("#0 LOAD -> rows=250 error=- | 1-"));
+    assert!(
+        wire.lines()[0]
+            .starts_with("#0 LOAD DATA LOCAL INFILE ? INTO TABLE t -> rows=250 error=- | 1-"),
+        "{:?}",
+        wire.lines()
+    );
 }
 
 #[test]
@@ -520,7 +535,10 @@ fn mariadb_progress_reports_are_not_errors() {
     wire.client(&query("ALTER TABLE t ADD COLUMN b INT"));
     wire.server(&packet(1, b"\xff\xff\xff\x01\x01\x01\x10\x27\0\x05stage"));
     wire.server(&packet(2, &ok(0, 2)));
-    assert_eq!(wire.lines(), ["#0 ALTER -> rows=0 error=- | 1-3/1"]);
+    assert_eq!(
+        wire.lines(),
+        ["#0 ALTER TABLE t ADD COLUMN b INT -> rows=0 error=- | 1-3/1"]
+    );
 }
 
 #[test]
@@ -547,12 +565,15 @@ fn a_close_reports_the_waiting_calls_without_an_end() {
     wire.client(&query("SELECT SLEEP(100)"));
     wire.server(&packets(1, &[b"\x01", COLUMN]));
     wire.close();
-    assert_eq!(wire.lines(), ["#0 SELECT -> rows=- error=- | 1--/1"]);
+    assert_eq!(
+        wire.lines(),
+        ["#0 SELECT SLEEP(?) -> rows=- error=- | 1--/1"]
+    );
     assert_eq!(wire.conn.waiting(), 0);
     // The parser starts afresh, numbering goes on.
     wire.client(&query("SELECT 1"))
         .server(&packet(1, &ok(0, 2)));
-    assert_eq!(wire.lines()[1], "#1 SELECT -> rows=0 error=- | 4-5/1");
+    assert_eq!(wire.lines()[1], "#1 SELECT ? -> rows=0 error=- | 4-5/1");
 }
 
 #[test]
@@ -587,7 +608,7 @@ fn header_sized_reads_are_joined() {
         wire.lines(),
         [
             "session db=- user=app",
-            "#0 SELECT -> rows=0 error=- | 6-8/1"
+            "#0 SELECT ? -> rows=0 error=- | 6-8/1"
         ]
     );
 }
@@ -600,7 +621,7 @@ fn bytes_probed_before_the_other_side_spoke_are_dropped() {
     wire.server(&packet(1, &ok(0, 2)));
     wire.client(&query("SELECT 1"));
     wire.server(&packet(1, &ok(0, 2)));
-    assert_eq!(wire.lines(), ["#0 SELECT -> rows=0 error=- | 2-3/1"]);
+    assert_eq!(wire.lines(), ["#0 SELECT ? -> rows=0 error=- | 2-3/1"]);
     let stats = wire.conn.stats();
     assert_eq!(stats.replies_unpaired, 1);
     assert_eq!(stats.bytes_skipped, 11);

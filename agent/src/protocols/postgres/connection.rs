@@ -51,6 +51,7 @@ struct Session {
     /// What the other direction's reader must do after this chunk.
     server_action: Option<ServerAction>,
     encrypted: bool,
+    normalizer: sql::Normalizer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,13 +156,14 @@ impl Session {
             frontend::QUERY => {
                 self.statements.simple_query();
                 self.request_start = None;
-                let statement = normalize(messages::query_text(body));
+                let statement = normalize(&mut self.normalizer, messages::query_text(body));
                 self.pairing.query(Arc::new(statement), message.first);
             }
             frontend::PARSE => {
                 self.request_start.get_or_insert(message.first);
                 if let Some((name, text)) = messages::parse(body) {
-                    self.statements.parse(name, Arc::new(normalize(text)));
+                    let statement = normalize(&mut self.normalizer, text);
+                    self.statements.parse(name, Arc::new(statement));
                 }
             }
             frontend::BIND => {
@@ -224,7 +226,7 @@ impl Session {
             Frame::Message(message) => self.server_message(message, out),
             Frame::Answer(answer) => self.encrypted |= matches!(answer, b'S' | b'G'),
             Frame::Rejoined { pickup } => self.pairing.rejoined(pickup),
-            Frame::Lost => {}
+            Frame::Lost => self.pairing.lost(),
         }
     }
 
@@ -234,7 +236,8 @@ impl Session {
             backend::DATA_ROW => self.pairing.data_row(),
             backend::COMMAND_COMPLETE => {
                 let rows = messages::command_rows(message.body);
-                self.pairing.command_complete(rows, last, out);
+                let command = messages::command_word(message.body);
+                self.pairing.command_complete(command, rows, last, out);
             }
             backend::EMPTY_QUERY_RESPONSE => self.pairing.empty_query(last, out),
             backend::PORTAL_SUSPENDED => self.pairing.portal_suspended(last, out),
@@ -257,6 +260,6 @@ impl Session {
 
 /// The normalized statement of SQL text as captured (cut when the message
 /// was only partly captured; decoded lossily).
-fn normalize(text: &[u8]) -> sql::Statement {
-    sql::normalize(&String::from_utf8_lossy(text))
+fn normalize(normalizer: &mut sql::Normalizer, text: &[u8]) -> sql::Statement {
+    normalizer.normalize(&String::from_utf8_lossy(text), sql::Dialect::POSTGRESQL)
 }

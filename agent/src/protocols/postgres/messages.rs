@@ -196,6 +196,12 @@ pub(super) fn close(body: &[u8]) -> Option<Closed<'_>> {
     }
 }
 
+/// CommandComplete: its tag's first word, the command (`SELECT`).
+pub(super) fn command_word(body: &[u8]) -> &[u8] {
+    let tag = cstr_or_rest(body);
+    tag.split(|&b| b == b' ').next().unwrap_or_default()
+}
+
 /// CommandComplete: the rows its tag counts (`SELECT 5`, `INSERT 0 1`,
 /// `UPDATE 3`, `COPY 20`...); None for commands without a count
 /// (`BEGIN`, `CREATE TABLE`).

@@ -80,6 +80,9 @@ struct Call {
     statement: Arc<Statement>,
     start: Stamp,
     rows: Option<u64>,
+    /// Part of its answer went unread (the framing was lost): a row count
+    /// summed over several statements would be short.
+    rows_lost: bool,
     error: Option<String>,
 }
 
@@ -130,6 +133,7 @@ impl Pairing {
             statement,
             start,
             rows: None,
+            rows_lost: false,
             error: None,
         };
         self.next_sequence += 1;
@@ -151,8 +155,23 @@ impl Pairing {
         self.data_rows = self.data_rows.saturating_add(1);
     }
 
-    /// CommandComplete counting `rows` (None for commands without a count).
-    pub fn command_complete(&mut self, rows: Option<u64>, last: Stamp, out: &mut Vec<DbEvent>) {
+    /// The server's framing was lost: the answer being read is missing
+    /// messages.
+    pub fn lost(&mut self) {
+        if let Some(Pending::Execute(call) | Pending::Query(call)) = self.pending.front_mut() {
+            call.rows_lost = true;
+        }
+    }
+
+    /// CommandComplete of `command` (its tag's first word) counting `rows`
+    /// (None for commands without a count).
+    pub fn command_complete(
+        &mut self,
+        command: &[u8],
+        rows: Option<u64>,
+        last: Stamp,
+        out: &mut Vec<DbEvent>,
+    ) {
         self.data_rows = 0;
         if self.rejoining {
             return;
@@ -163,7 +182,15 @@ impl Pairing {
                     call.rows = Some(call.rows.unwrap_or(0).saturating_add(rows));
                 }
             }
-            Some(Pending::Execute(_)) => self.finish_front(rows, None, last, out),
+            Some(Pending::Execute(call)) => {
+                if answers_another_statement(&call.statement, command) {
+                    // Picked up mid-pipeline: the answer of an Execute sent
+                    // before the capture started.
+                    self.stats.replies_unpaired += 1;
+                    return;
+                }
+                self.finish_front(rows, None, last, out);
+            }
             Some(Pending::Sync) | None => {}
         }
     }
@@ -261,13 +288,20 @@ impl Pairing {
             .statement_bytes
             .saturating_sub(statement_bytes(&call.statement));
         let statement = Arc::try_unwrap(call.statement).unwrap_or_else(|shared| (*shared).clone());
+        // One statement's CommandComplete counts all its rows; the sum
+        // over several is short when one went unread.
+        let rows = if call.rows_lost && statement.operation.is_none() {
+            None
+        } else {
+            call.rows.or(rows)
+        };
         out.push(DbEvent::Call(DbCall {
             sequence: call.sequence,
             statement,
             start_ns: call.start.ns,
             tid: call.start.tid,
             end_ns: last.map(|stamp| stamp.ns),
-            rows: call.rows.or(rows),
+            rows,
             error: call.error.or(error),
         }));
     }
@@ -286,4 +320,20 @@ impl Pairing {
         self.data_rows = 0;
         self.rejoining = false;
     }
+}
+
+/// Whether a CommandComplete of `command` cannot end `statement`: a
+/// SELECT, INSERT, UPDATE or DELETE always completes with its own tag.
+fn answers_another_statement(statement: &Statement, command: &[u8]) -> bool {
+    const DML: [&str; 4] = ["SELECT", "INSERT", "UPDATE", "DELETE"];
+    let Some(operation) = statement.operation.as_deref() else {
+        return false;
+    };
+    let known = |word: &[u8]| {
+        DML.iter()
+            .any(|dml| dml.as_bytes().eq_ignore_ascii_case(word))
+    };
+    known(operation.as_bytes())
+        && known(command)
+        && !operation.as_bytes().eq_ignore_ascii_case(command)
 }
