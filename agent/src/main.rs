@@ -2,8 +2,10 @@
 
 mod check;
 mod cli;
+mod db;
 mod events;
 mod filter;
+mod flows;
 mod http;
 mod pipeline;
 mod privileges;

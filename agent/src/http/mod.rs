@@ -2,5 +2,4 @@
 //! exchanges (process, thread, endpoints), for metrics and spans.
 
 pub mod exchange;
-pub mod pipeline;
 pub mod route;

@@ -1,6 +1,6 @@
 //! Reads the kernel's `EVENTS` ring buffer without ever blocking on consumers.
 //!
-//! Flow events go through the HTTP pipeline right here, in the same task:
+//! Flow events go through the flow pipeline right here, in the same task:
 //! it is CPU work of a few microseconds per event, and a hand-off to another
 //! task or thread per batch cost more than that at low rates. Log events
 //! and the spans it finishes leave in one batch per drain.
@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     events::{clock::monotonic_now_ns, decode, KernelEvent},
-    http::pipeline::HttpPipeline,
+    flows::pipeline::FlowPipeline,
     telemetry::{AgentMetrics, DropReason},
     traces::Span,
 };
@@ -34,7 +34,7 @@ const EXPIRY_INTERVAL: Duration = Duration::from_secs(60);
 struct Reader {
     output: BatchSender,
     metrics: Arc<AgentMetrics>,
-    http: HttpPipeline,
+    flows: FlowPipeline,
     batch: Vec<OutputRecord>,
     spans: Vec<Span>,
 }
@@ -52,7 +52,7 @@ pub async fn read_ring(
     let mut ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE)? };
     let mut reader = Reader {
         output,
-        http: HttpPipeline::new(metrics.clone()),
+        flows: FlowPipeline::new(metrics.clone()),
         metrics,
         batch: Vec::new(),
         spans: Vec::new(),
@@ -69,10 +69,10 @@ pub async fn read_ring(
                 guard.clear_ready();
             }
             _ = stats_tick.tick() => {
-                reader.metrics.http().set_pipeline_stats(reader.http.stats());
+                reader.flows.publish_stats();
             }
             _ = expiry_tick.tick() => {
-                reader.http.expire_idle(monotonic_now_ns(), &mut reader.spans);
+                reader.flows.expire_idle(monotonic_now_ns(), &mut reader.spans);
                 reader.flush();
             }
             _ = stop.wait_for(|stop| *stop) => {
@@ -109,14 +109,14 @@ impl Reader {
     fn route(&mut self, event: KernelEvent) {
         if event.is_flow() {
             self.metrics.event_delivered(event.kind());
-            self.http.handle(&event, &mut self.spans);
+            self.flows.handle(&event, &mut self.spans);
             self.batch
                 .extend(self.spans.drain(..).map(OutputRecord::Span));
             return;
         }
         if let KernelEvent::Process(..) = event {
             // The pipeline forgets what it knew of the process.
-            self.http.handle(&event, &mut self.spans);
+            self.flows.handle(&event, &mut self.spans);
         }
         self.batch.push(OutputRecord::Event(event));
     }

@@ -71,3 +71,15 @@ pub struct DbStats {
     /// (COPY data, TLS).
     pub bytes_skipped: u64,
 }
+
+impl DbStats {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &DbStats) {
+        self.calls_unparseable = self
+            .calls_unparseable
+            .saturating_add(other.calls_unparseable);
+        self.replies_unpaired = self.replies_unpaired.saturating_add(other.replies_unpaired);
+        self.calls_dropped = self.calls_dropped.saturating_add(other.calls_dropped);
+        self.bytes_skipped = self.bytes_skipped.saturating_add(other.bytes_skipped);
+    }
+}

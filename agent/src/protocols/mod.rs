@@ -2,10 +2,6 @@
 //! panicking on any input.
 
 pub mod chunk;
-#[expect(
-    dead_code,
-    reason = "the database parsers are being built; the pipeline uses them next"
-)]
 pub mod db;
 pub mod http1;
 #[cfg_attr(
@@ -17,13 +13,6 @@ pub mod http1;
     )
 )]
 pub mod mysql;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the database parsers are being built; the pipeline uses them next"
-    )
-)]
 pub mod postgres;
 #[cfg_attr(
     not(test),

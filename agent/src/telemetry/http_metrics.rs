@@ -23,35 +23,9 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
 use super::collector::Escaped;
+use super::histogram::{Histogram, HTTP_DURATION};
 use crate::http::exchange::Role;
 use crate::traces::Span;
-
-/// Semantic-convention default boundaries of the HTTP duration histograms,
-/// in seconds.
-pub const DURATION_BOUNDARIES: [f64; 14] = [
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-];
-
-/// The same boundaries in nanoseconds, so bucketing is exact integer work.
-const BOUNDARIES_NS: [u64; 14] = [
-    5_000_000,
-    10_000_000,
-    25_000_000,
-    50_000_000,
-    75_000_000,
-    100_000_000,
-    250_000_000,
-    500_000_000,
-    750_000_000,
-    1_000_000_000,
-    2_500_000_000,
-    5_000_000_000,
-    7_500_000_000,
-    10_000_000_000,
-];
-
-/// Buckets per series: one per boundary, plus +Inf.
-const BUCKETS: usize = BOUNDARIES_NS.len() + 1;
 
 /// Default cap on the label sets of both instruments together.
 pub const DEFAULT_MAX_SERIES: usize = 10_000;
@@ -134,37 +108,6 @@ impl From<LabelsRef<'_>> for Labels {
     }
 }
 
-/// One histogram: non-cumulative bucket counts and the sum, all atomics.
-#[derive(Debug, Default)]
-struct Histogram {
-    buckets: [AtomicU64; BUCKETS],
-    sum_ns: AtomicU64,
-}
-
-impl Histogram {
-    fn observe(&self, duration_ns: u64) {
-        let bucket = BOUNDARIES_NS.partition_point(|&bound| bound < duration_ns);
-        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        self.sum_ns.fetch_add(duration_ns, Ordering::Relaxed);
-    }
-
-    /// Sum (seconds), count, and `(upper bound, count)` per bucket as the
-    /// encoder wants them (`f64::MAX` for +Inf). The count is the buckets'
-    /// total, so `_count` always equals the +Inf bucket.
-    fn snapshot(&self) -> (f64, u64, Vec<(f64, u64)>) {
-        let buckets: Vec<(f64, u64)> = DURATION_BOUNDARIES
-            .iter()
-            .copied()
-            .chain([f64::MAX])
-            .zip(&self.buckets)
-            .map(|(bound, count)| (bound, count.load(Ordering::Relaxed)))
-            .collect();
-        let count = buckets.iter().map(|(_, count)| count).sum();
-        let sum = self.sum_ns.load(Ordering::Relaxed) as f64 / 1e9;
-        (sum, count, buckets)
-    }
-}
-
 #[derive(Debug)]
 struct Series {
     labels: Labels,
@@ -213,7 +156,10 @@ impl HttpMetrics {
             hasher: RandomState::new(),
             table: RwLock::new(Table::default()),
             max_series,
-            overflow: Default::default(),
+            overflow: [
+                Histogram::new(&HTTP_DURATION),
+                Histogram::new(&HTTP_DURATION),
+            ],
             overflow_total: AtomicU64::new(0),
             spans_dropped: AtomicU64::new(0),
             pipeline: std::sync::Mutex::new(PipelineStats::default()),
@@ -265,7 +211,7 @@ impl HttpMetrics {
         }
         let series = Series {
             labels: labels.into(),
-            histogram: Histogram::default(),
+            histogram: Histogram::new(&HTTP_DURATION),
         };
         series.histogram.observe(duration_ns);
         table

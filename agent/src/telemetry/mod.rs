@@ -6,10 +6,13 @@
 
 mod collector;
 mod counters;
+mod db_metrics;
 mod exposition;
+mod histogram;
 mod http_metrics;
 mod kernel_counters;
 mod process;
+mod series;
 
 use std::sync::Arc;
 
@@ -19,6 +22,8 @@ use sonde_common::EventKind;
 use self::collector::AgentCollector;
 pub use self::counters::DropReason;
 use self::counters::UserCounters;
+use self::db_metrics::DbCollector;
+pub use self::db_metrics::DbMetrics;
 pub use self::exposition::{OPENMETRICS_TEXT, PROMETHEUS_TEXT};
 use self::http_metrics::HttpCollector;
 pub use self::http_metrics::{HttpMetrics, PipelineStats};
@@ -61,6 +66,7 @@ pub use self::kernel_counters::{KernelCounterSource, KernelCounters};
 pub struct AgentMetrics {
     counters: Arc<UserCounters>,
     http: Arc<HttpMetrics>,
+    db: Arc<DbMetrics>,
     registry: Registry,
 }
 
@@ -82,9 +88,12 @@ impl AgentMetrics {
         )));
         let http = Arc::new(HttpMetrics::new());
         registry.register_collector(Box::new(HttpCollector(Arc::clone(&http))));
+        let db = Arc::new(DbMetrics::new());
+        registry.register_collector(Box::new(DbCollector(Arc::clone(&db))));
         AgentMetrics {
             counters,
             http,
+            db,
             registry,
         }
     }
@@ -93,6 +102,11 @@ impl AgentMetrics {
     /// series.
     pub fn http(&self) -> &HttpMetrics {
         &self.http
+    }
+
+    /// The database call histograms, rendered after the HTTP ones.
+    pub fn db(&self) -> &DbMetrics {
+        &self.db
     }
 
     /// Counts a finished span the output had no room for.

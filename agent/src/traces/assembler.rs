@@ -46,6 +46,88 @@ struct Active {
     start_ns: u64,
 }
 
+/// The ids of a span and of its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanIds {
+    pub trace_id: [u8; 16],
+    pub span_id: [u8; 8],
+    pub parent_span_id: Option<[u8; 8]>,
+}
+
+/// A database call, as the assembler sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct DbCallInfo {
+    pub pid: u32,
+    /// The thread that sent it, and when.
+    pub tid: u32,
+    pub start_ns: u64,
+    pub duration_ns: u64,
+    /// One of the SQL queries a request made (see `db::is_counted_query`).
+    pub counted_query: bool,
+    /// Equal for calls of the same normalized statement.
+    pub statement_key: u64,
+    pub redis: bool,
+}
+
+/// Distinct statements remembered per request for the repeat count; a
+/// request running more is an outlier whose repeats are undercounted.
+const MAX_STATEMENTS_PER_REQUEST: usize = 1024;
+
+/// What the database calls of a server request add up to.
+#[derive(Debug, Default)]
+struct RequestDb {
+    queries: u64,
+    query_time_ns: u64,
+    redis_commands: u64,
+    /// Runs of each normalized statement.
+    statements: HashMap<u64, u32>,
+}
+
+impl RequestDb {
+    fn add(&mut self, call: &DbCallInfo) {
+        if call.redis {
+            self.redis_commands += 1;
+            return;
+        }
+        if !call.counted_query {
+            return;
+        }
+        self.queries += 1;
+        self.query_time_ns = self.query_time_ns.saturating_add(call.duration_ns);
+        if let Some(runs) = self.statements.get_mut(&call.statement_key) {
+            *runs += 1;
+        } else if self.statements.len() < MAX_STATEMENTS_PER_REQUEST {
+            self.statements.insert(call.statement_key, 1);
+        }
+    }
+
+    /// Queries whose normalized statement the request ran more than once
+    /// (the N+1 signal: a loop running one query per row).
+    fn repeated(&self) -> u64 {
+        self.statements
+            .values()
+            .filter(|&&runs| runs > 1)
+            .map(|&runs| u64::from(runs))
+            .sum()
+    }
+
+    /// The server span's attributes: `sonde.db.queries` (SQL queries, not
+    /// counting transaction control and session settings),
+    /// `sonde.db.duration_ns` (their time), `sonde.db.repeated_queries`,
+    /// and `sonde.redis.commands` when there were any.
+    fn attributes(&self) -> Vec<(&'static str, crate::events::Value)> {
+        let mut attributes = vec![
+            ("sonde.db.queries", self.queries.into()),
+            ("sonde.db.duration_ns", self.query_time_ns.into()),
+            ("sonde.db.repeated_queries", self.repeated().into()),
+        ];
+        if self.redis_commands > 0 {
+            attributes.push(("sonde.redis.commands", self.redis_commands.into()));
+        }
+        attributes
+    }
+}
+
 /// Builds spans from a connection-ordered stream of [`HttpEvent`]s.
 ///
 /// Memory is bounded: at most `max_in_flight` requests are remembered
@@ -66,6 +148,9 @@ pub struct SpanAssembler {
     next_generation: u64,
     /// Active server request per (pid, tid).
     active: HashMap<(u32, u32), Active>,
+    /// Database calls of in-flight server requests, by (connection,
+    /// sequence).
+    db: HashMap<(ConnectionKey, u64), RequestDb>,
     max_in_flight: usize,
     evicted: u64,
 }
@@ -92,6 +177,7 @@ impl SpanAssembler {
             order: VecDeque::new(),
             next_generation: 0,
             active: HashMap::new(),
+            db: HashMap::new(),
             max_in_flight: max_in_flight.max(1),
             evicted: 0,
         }
@@ -137,8 +223,39 @@ impl SpanAssembler {
         // Their eviction-queue entries are now stale.
         for request in requests {
             self.deactivate(key, &request);
+            self.db.remove(&(key, request.sequence));
         }
         self.compact();
+    }
+
+    /// Takes in a database call: the ids of its span, a child of the
+    /// server request its thread was serving when it began (whose totals
+    /// it adds to), else the root of a trace of its own.
+    pub fn db_call(&mut self, call: &DbCallInfo) -> SpanIds {
+        let span_id = self.ids.span_id();
+        let active = self
+            .active
+            .get(&(call.pid, call.tid))
+            .filter(|active| active.start_ns <= call.start_ns);
+        match active {
+            Some(active) => {
+                let (trace_id, parent) = (active.trace_id, active.span_id);
+                self.db
+                    .entry((active.connection, active.sequence))
+                    .or_default()
+                    .add(call);
+                SpanIds {
+                    trace_id,
+                    span_id,
+                    parent_span_id: Some(parent),
+                }
+            }
+            None => SpanIds {
+                trace_id: self.ids.trace_id(),
+                span_id,
+                parent_span_id: None,
+            },
+        }
     }
 
     fn request_started(
@@ -224,6 +341,7 @@ impl SpanAssembler {
         service_name: &str,
         route: &str,
     ) -> Span {
+        let db = self.db.remove(&(event.connection, exchange.sequence));
         let request = match self.take(event.connection, exchange.sequence) {
             Some(request) => {
                 self.deactivate(event.connection, &request);
@@ -258,6 +376,10 @@ impl SpanAssembler {
             tid: request.tid,
             status: exchange.status,
         };
+        let mut attributes = span::attributes(event, &exchange.head, &inputs);
+        if let Some(db) = db {
+            attributes.extend(db.attributes());
+        }
         Span {
             trace_id: request.trace_id,
             span_id: request.span_id,
@@ -266,7 +388,7 @@ impl SpanAssembler {
             name: span::span_name(method, route),
             start_ns,
             end_ns,
-            attributes: span::attributes(event, &exchange.head, &inputs),
+            attributes,
             error_type: span::error_type(event.role, exchange.status, exchange.error),
         }
     }
@@ -314,6 +436,7 @@ impl SpanAssembler {
             if live {
                 if let Some(request) = self.take(connection, sequence) {
                     self.deactivate(connection, &request);
+                    self.db.remove(&(connection, sequence));
                     self.evicted += 1;
                 }
                 return;

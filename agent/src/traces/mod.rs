@@ -11,9 +11,9 @@ mod context;
 mod render;
 mod span;
 
-pub use self::assembler::SpanAssembler;
+pub use self::assembler::{DbCallInfo, SpanAssembler, SpanIds};
 pub use self::render::{to_human_line, to_json_line};
-pub use self::span::Span;
+pub use self::span::{endpoint_address, Span};
 
 #[cfg(test)]
 mod tests;

@@ -210,7 +210,7 @@ fn canonical_ip(addr: &SocketAddr) -> IpAddr {
 
 /// Address and port of an endpoint; a Unix socket has its path (if named)
 /// and no port.
-fn endpoint_address(endpoint: Option<&Endpoint>) -> (Option<String>, Option<u16>) {
+pub fn endpoint_address(endpoint: Option<&Endpoint>) -> (Option<String>, Option<u16>) {
     match endpoint {
         Some(Endpoint::Inet(addr)) => (Some(canonical_ip(addr).to_string()), Some(addr.port())),
         Some(Endpoint::Unix(path)) if !path.is_empty() => (Some(path.clone()), None),

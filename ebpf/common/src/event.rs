@@ -197,6 +197,9 @@ mod pod {
 /// Application protocol of a connection, as classified from its first bytes.
 pub const PROTOCOL_UNKNOWN: u32 = 0;
 pub const PROTOCOL_HTTP1: u32 = 1;
+pub const PROTOCOL_POSTGRES: u32 = 2;
+pub const PROTOCOL_MYSQL: u32 = 3;
+pub const PROTOCOL_REDIS: u32 = 4;
 /// Classified as nothing sonde parses: only counted.
 pub const PROTOCOL_OTHER: u32 = 255;
 

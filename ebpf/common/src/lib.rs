@@ -4,6 +4,7 @@
 //! the layout byte for byte. Decoding into richer types happens on the user side.
 #![no_std]
 
+pub mod classify;
 pub mod config;
 pub mod counters;
 pub mod event;

@@ -2,9 +2,10 @@
 //!
 //! Runs from the `sock_send_length` / `sock_recv_length` raw tracepoints,
 //! i.e. only for socket I/O, after the bytes are in the user's buffer. The
-//! first time a socket carries data it is classified from its first bytes;
-//! for connections classified as HTTP/1.x, each read or write's payload
-//! prefix (and tail) is copied to the ring buffer. Everything else costs
+//! first times a socket carries data it is classified from its first bytes;
+//! for connections classified as a protocol sonde parses (HTTP/1.x, and the
+//! client side of PostgreSQL, MySQL and Redis), each read or write's
+//! payload prefix (and tail) is copied to the ring buffer. Everything else costs
 //! nothing beyond the `SOCKS` lookup the caller made.
 //!
 //! The buffer comes from the syscall's arguments in the task's saved user
@@ -16,9 +17,9 @@ use aya_ebpf::{
     maps::PerCpuArray,
 };
 use sonde_common::{
+    classify::{self, is_captured},
     EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, TaskInfo, AF_UNIX,
-    CAPTURE_MAX, CAPTURE_TAIL, DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1, PROTOCOL_OTHER,
-    PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER, UNIX_PATH_LEN,
+    CAPTURE_MAX, CAPTURE_TAIL, PROTOCOL_OTHER, PROTOCOL_UNKNOWN, UNIX_PATH_LEN,
 };
 
 use crate::{
@@ -29,7 +30,8 @@ use crate::{
     sock, task,
 };
 
-/// Reads of a connection too short to classify before giving up on it.
+/// Payloads of a connection that match no protocol before giving up on
+/// it: a pooled client connection may first show the end of a reply.
 const CLASSIFY_ATTEMPTS: u32 = 3;
 /// iovecs of a readv/writev/recvmsg/sendmsg copied at most.
 const MAX_IOVECS: u32 = 8;
@@ -80,7 +82,7 @@ fn try_socket_io(
     };
     if state.protocol == PROTOCOL_UNKNOWN {
         classify(state, &source, len, direction);
-        if state.protocol != PROTOCOL_HTTP1 {
+        if !is_captured(state.protocol) {
             return Ok(());
         }
         if state.ino == 0 {
@@ -151,43 +153,20 @@ fn first_bytes(source: &Source) -> Option<[u8; 8]> {
     user::<[u8; 8]>(base).ok()
 }
 
-fn starts_with(bytes: &[u8; 8], prefix: &[u8]) -> bool {
-    let mut i = 0;
-    while i < prefix.len() && i < 8 {
-        if bytes[i] != prefix[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// Decides the connection's protocol and our side of it from its first bytes.
+/// Decides the connection's protocol and our side of it from its first
+/// bytes (see sonde_common::classify); gives up after a few payloads.
 fn classify(state: &mut SockState, source: &Source, len: u32, direction: u32) {
-    let Some(bytes) = first_bytes(source) else {
-        return;
-    };
-    let request = starts_with(&bytes, b"GET /")
-        || starts_with(&bytes, b"POST /")
-        || starts_with(&bytes, b"PUT /")
-        || starts_with(&bytes, b"HEAD /")
-        || starts_with(&bytes, b"DELETE /")
-        || starts_with(&bytes, b"PATCH /")
-        || starts_with(&bytes, b"OPTIONS ");
-    let response = starts_with(&bytes, b"HTTP/1.");
-    // Receiving a request or sending a response: we are the server.
-    if (request && direction == DIRECTION_RECEIVED) || (response && direction == DIRECTION_SENT) {
-        state.protocol = PROTOCOL_HTTP1;
-        state.flow_role = ROLE_SERVER;
-    } else if request || response {
-        state.protocol = PROTOCOL_HTTP1;
-        state.flow_role = ROLE_CLIENT;
-    } else if len >= 8 {
-        state.protocol = PROTOCOL_OTHER;
-    } else {
-        state.attempts += 1;
-        if state.attempts >= CLASSIFY_ATTEMPTS {
-            state.protocol = PROTOCOL_OTHER;
+    let classified = first_bytes(source).and_then(|bytes| classify::classify(&bytes, len, direction));
+    match classified {
+        Some((protocol, role)) => {
+            state.protocol = protocol;
+            state.flow_role = role;
+        }
+        None => {
+            state.attempts += 1;
+            if state.attempts >= CLASSIFY_ATTEMPTS {
+                state.protocol = PROTOCOL_OTHER;
+            }
         }
     }
 }
@@ -212,7 +191,7 @@ fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, current: TaskInfo) {
     unsafe {
         (*event).header = emit::header(kind, current);
         (*event).flow = flow;
-        (*event).protocol = PROTOCOL_HTTP1;
+        (*event).protocol = state.protocol;
         (*event).role = state.flow_role;
         (*event).endpoints = endpoints;
         (*event).local_path[0] = 0;
@@ -333,7 +312,7 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, curren
 /// The connection of `state` closed: tell the agent if it was being captured.
 #[inline(always)]
 pub fn on_close(state: &SockState, sk: u64) {
-    if state.protocol != PROTOCOL_HTTP1 {
+    if !is_captured(state.protocol) {
         return;
     }
     let kind = EventKind::FlowClosed;

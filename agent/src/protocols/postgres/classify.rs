@@ -1,51 +1,13 @@
 //! Whether captured bytes look like the start of PostgreSQL messages: to
-//! classify a connection from its first client bytes, and to find a
-//! message boundary again at the start of a syscall's payload.
+//! find a message boundary again at the start of a syscall's payload.
+//! (Connections are classified in the kernel: sonde_common::classify.)
 
 use super::messages::{
-    be_u32, fixed_len, frontend, is_backend_tag, is_frontend_tag, CANCEL_REQUEST, GSSENC_REQUEST,
-    MAX_MESSAGE_LEN, MAX_STARTUP_LEN, PROTOCOL_3, SSL_REQUEST,
+    be_u32, fixed_len, frontend, is_backend_tag, is_frontend_tag, MAX_MESSAGE_LEN,
 };
 
 /// Messages checked after the first one, when captured whole.
 const MESSAGES_CHECKED: usize = 4;
-
-/// Whether `first_bytes`, the first bytes a client sent on a connection,
-/// look like PostgreSQL: a StartupMessage (protocol 3), an SSLRequest, a
-/// GSSENCRequest or a CancelRequest, or — for a connection opened before
-/// the capture started — a Query or Parse message with a sane length and
-/// text.
-pub fn looks_like_client_start(first_bytes: &[u8]) -> bool {
-    starts_startup_packet(first_bytes) || starts_query_or_parse(first_bytes)
-}
-
-/// An untyped packet a client starts a connection with.
-pub(super) fn starts_startup_packet(data: &[u8]) -> bool {
-    let (Some(len), Some(code)) = (be_u32(data, 0), be_u32(data, 4)) else {
-        return false;
-    };
-    match code {
-        SSL_REQUEST | GSSENC_REQUEST => len == 8,
-        // 16 bytes in protocol 3.0; longer keys since 3.2.
-        CANCEL_REQUEST => (16..=264).contains(&len),
-        _ => {
-            code >> 16 == PROTOCOL_3
-                && (9..=MAX_STARTUP_LEN).contains(&len)
-                // The first parameter name, when there is one, is text.
-                && data
-                    .get(8)
-                    .is_none_or(|&b| b == 0 || b.is_ascii_lowercase() || b == b'_')
-        }
-    }
-}
-
-/// A Query or Parse message.
-fn starts_query_or_parse(data: &[u8]) -> bool {
-    match data.first() {
-        Some(&frontend::QUERY) | Some(&frontend::PARSE) => starts_frontend_message(data),
-        _ => false,
-    }
-}
 
 /// Whether a client syscall's payload starting with `data` starts a
 /// message: the first message's header is sane, and so are those of the
@@ -127,44 +89,6 @@ fn sane_frontend_body(tag: u8, body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn startup_packets() {
-        assert!(looks_like_client_start(b"\0\0\0\x08\x04\xd2\x16/"));
-        assert!(looks_like_client_start(b"\0\0\0\x08\x04\xd2\x160"));
-        assert!(looks_like_client_start(
-            b"\0\0\0:\0\x03\0\0user\0sonde\0database\0shop\0\0"
-        ));
-        assert!(looks_like_client_start(
-            b"\0\0\0\x10\x04\xd2\x16.\0\0\0\x01\0\0\0\x02"
-        ));
-        // Protocol 2, a huge startup, a bad SSLRequest length.
-        assert!(!looks_like_client_start(b"\0\0\0:\0\x02\0\0user\0a\0\0"));
-        assert!(!looks_like_client_start(b"\0\x01\0\0\0\x03\0\0user\0a\0\0"));
-        assert!(!looks_like_client_start(b"\0\0\0\x09\x04\xd2\x16/"));
-        assert!(!looks_like_client_start(b"\0\0\0"));
-    }
-
-    #[test]
-    fn queries_and_parses() {
-        assert!(looks_like_client_start(b"Q\0\0\0\rSELECT 1\0"));
-        assert!(looks_like_client_start(b"Q\0\0\x10\0SELECT * FROM t WHERE"));
-        assert!(looks_like_client_start(
-            b"P\0\0\0\x1a\0SELECT $1::int\0\0\x01\0\0\0\x15B\0\0\0\x16"
-        ));
-        // Text with a NUL inside, control bytes, a length too short or huge.
-        assert!(!looks_like_client_start(b"Q\0\0\0\rSEL\0CT 1\0"));
-        assert!(!looks_like_client_start(b"Q\0\0\0\x0d\x01\x02\x03"));
-        assert!(!looks_like_client_start(b"Q\0\0\0\x03"));
-        assert!(!looks_like_client_start(b"Q\x7f\0\0\0SELECT"));
-        // Other messages, HTTP, TLS.
-        assert!(!looks_like_client_start(b"S\0\0\0\x04"));
-        assert!(!looks_like_client_start(b"GET / HTTP/1.1\r\n"));
-        assert!(!looks_like_client_start(
-            b"\x16\x03\x01\x02\0\x01\0\x01\xfc\x03\x03"
-        ));
-        assert!(!looks_like_client_start(b""));
-    }
 
     #[test]
     fn message_starts_check_what_follows() {

@@ -29,13 +29,4 @@ mod scenarios;
 #[cfg(test)]
 mod test_support;
 
-#[cfg_attr(
-    not(test),
-    expect(unused_imports, reason = "the pipeline uses the parser next")
-)]
-pub use classify::looks_like_client_start;
-#[cfg_attr(
-    not(test),
-    expect(unused_imports, reason = "the pipeline uses the parser next")
-)]
 pub use connection::PostgresConnection;

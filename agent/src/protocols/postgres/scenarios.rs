@@ -2,9 +2,7 @@
 //! handle (startup, simple and extended queries, errors, pipelining,
 //! COPY, notifications, partial captures, resync, bounds...).
 
-use super::{
-    super::db::DbStats, looks_like_client_start, pairing::MAX_PENDING, test_support::Wire,
-};
+use super::{super::db::DbStats, pairing::MAX_PENDING, test_support::Wire};
 
 // --- Messages, as clients and servers write them. ---
 
@@ -813,9 +811,4 @@ fn the_close_reports_waiting_calls_without_an_end() {
     wire.events.clear();
     wire.client(&startup(&[b"user", b"u"]));
     assert_eq!(wire.lines(), ["session database=u user=u"]);
-}
-
-#[test]
-fn the_classifier_is_exported() {
-    assert!(looks_like_client_start(b"Q\0\0\0\rSELECT 1\0"));
 }

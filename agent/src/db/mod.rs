@@ -1,0 +1,12 @@
+//! Database calls → Client spans and `db.client.operation.duration`.
+//!
+//! The parsers (`protocols::{postgres,mysql,redis}`) report each call with
+//! its normalized statement; this module gives it the semantic-convention
+//! attributes of a span, and says which calls count as a request's
+//! queries.
+
+mod query;
+mod span;
+
+pub use self::query::{is_counted_query, statement_key};
+pub use self::span::{db_span, DbContext};
