@@ -8,5 +8,5 @@
 mod query;
 mod span;
 
-pub use self::query::{is_counted_query, statement_key};
+pub use self::query::{call_kind, ends_transaction, statement_key, AutocommitTracker, CallKind};
 pub use self::span::{db_span, DbContext};

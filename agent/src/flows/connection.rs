@@ -8,6 +8,7 @@ use sonde_common::{
     PROTOCOL_REDIS, ROLE_SERVER,
 };
 
+use crate::db::AutocommitTracker;
 use crate::http::exchange::{Endpoint, Role};
 use crate::protocols::{
     db::{DbStats, DbSystem},
@@ -16,6 +17,7 @@ use crate::protocols::{
     postgres::PostgresConnection,
     redis::RedisConnection,
 };
+use crate::traces::DbCallInfo;
 
 /// The parser of a connection's protocol.
 #[expect(
@@ -35,6 +37,8 @@ pub struct DbParser {
     /// `db.namespace`: the database the session started with, or switched
     /// to (when seen).
     pub database: Option<String>,
+    /// What each `SET autocommit=?` means for the query count.
+    pub autocommit: AutocommitTracker<DbCallInfo>,
 }
 
 pub enum DbWire {
@@ -73,6 +77,7 @@ impl Connection {
                 system,
                 wire,
                 database: None,
+                autocommit: AutocommitTracker::default(),
             }))
         };
         let parser = match opened.protocol {

@@ -3,11 +3,8 @@
 
 use super::connection::{Connection, DbWire, Parser};
 use super::pipeline::Sinks;
-use crate::db::{db_span, is_counted_query, statement_key, DbContext};
-use crate::protocols::{
-    chunk::Chunk,
-    db::{DbEvent, DbSystem},
-};
+use crate::db::{call_kind, db_span, ends_transaction, statement_key, CallKind, DbContext};
+use crate::protocols::{chunk::Chunk, db::DbEvent};
 use crate::traces::DbCallInfo;
 
 /// Feeds a chunk to a database connection's parser: the client's bytes
@@ -67,7 +64,8 @@ fn emit(connection: &mut Connection, events: Vec<DbEvent>, sinks: &mut Sinks<'_>
             }
             DbEvent::Call(call) => call,
         };
-        let info = DbCallInfo {
+        let kind = call_kind(db.system, &call);
+        let mut info = DbCallInfo {
             pid: connection.pid,
             tid: call.tid,
             start_ns: call.start_ns,
@@ -75,10 +73,15 @@ fn emit(connection: &mut Connection, events: Vec<DbEvent>, sinks: &mut Sinks<'_>
                 .end_ns
                 .unwrap_or(call.start_ns)
                 .saturating_sub(call.start_ns),
-            counted_query: is_counted_query(db.system, &call),
+            counted_query: false,
             statement_key: statement_key(db.system, &call),
-            redis: db.system == DbSystem::Redis,
+            redis: kind == CallKind::Cache,
         };
+        let (counts, confirmed) = db.autocommit.next(kind, ends_transaction(&call), info);
+        if let Some(begin) = confirmed {
+            sinks.spans.count_db_query(&begin);
+        }
+        info.counted_query = counts;
         let ids = sinks.spans.db_call(&info);
         let context = DbContext {
             system: db.system,

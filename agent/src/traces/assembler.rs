@@ -233,29 +233,42 @@ impl SpanAssembler {
     /// it adds to), else the root of a trace of its own.
     pub fn db_call(&mut self, call: &DbCallInfo) -> SpanIds {
         let span_id = self.ids.span_id();
-        let active = self
-            .active
-            .get(&(call.pid, call.tid))
-            .filter(|active| active.start_ns <= call.start_ns);
-        match active {
-            Some(active) => {
-                let (trace_id, parent) = (active.trace_id, active.span_id);
-                self.db
-                    .entry((active.connection, active.sequence))
-                    .or_default()
-                    .add(call);
-                SpanIds {
-                    trace_id,
-                    span_id,
-                    parent_span_id: Some(parent),
-                }
-            }
-            None => SpanIds {
+        let Some(active) = self.serving(call) else {
+            return SpanIds {
                 trace_id: self.ids.trace_id(),
                 span_id,
                 parent_span_id: None,
-            },
+            };
+        };
+        let ids = SpanIds {
+            trace_id: active.trace_id,
+            span_id,
+            parent_span_id: Some(active.span_id),
+        };
+        let key = (active.connection, active.sequence);
+        self.db.entry(key).or_default().add(call);
+        ids
+    }
+
+    /// Adds a call whose span was made before it was known to be a query
+    /// (see `db::AutocommitTracker`) to its request's totals.
+    pub fn count_db_query(&mut self, call: &DbCallInfo) {
+        if let Some(active) = self.serving(call) {
+            let key = (active.connection, active.sequence);
+            let counted = DbCallInfo {
+                counted_query: true,
+                ..*call
+            };
+            self.db.entry(key).or_default().add(&counted);
         }
+    }
+
+    /// The server request the thread of `call` was serving when it began.
+    fn serving(&self, call: &DbCallInfo) -> Option<Active> {
+        self.active
+            .get(&(call.pid, call.tid))
+            .filter(|active| active.start_ns <= call.start_ns)
+            .copied()
     }
 
     fn request_started(
