@@ -9,32 +9,42 @@
 //! # What Django logs and what crosses the wire
 //!
 //! [`QueryRecord::sql`] is Django's `connection.queries` for the view. The
-//! servers' own logs (PostgreSQL `log_statement=all`, MariaDB's general log)
-//! show more, sent by the drivers or by Django outside the debug cursor:
+//! servers' own logs (PostgreSQL `log_statement=all`, MariaDB's general log,
+//! Redis `MONITOR` and `INFO errorstats`) show more, sent by the drivers or by
+//! Django outside its debug cursor. Per driver, as observed:
 //!
-//! - psycopg2 (simple query protocol, literals interpolated): `BEGIN` before
-//!   the first statement of `atomic()` (Django logs it too), `COMMIT` (idem).
-//!   Nothing at connect: the server is in UTC, so no `SET TIME ZONE`.
-//! - psycopg 3 with `server_side_binding`: statements with parameters use the
-//!   extended protocol with the unnamed statement (`execute <unnamed>:` with
-//!   `$1` placeholders and a parameters line), statements without parameters
-//!   the simple protocol (`BEGIN`, `COMMIT`, /db/error's statement). Django
-//!   sets `prepare_threshold=None`: no named prepared statements, ever.
-//! - mysqlclient: at connect `SET NAMES utf8mb4`, `SET autocommit=0`, `SET
-//!   autocommit=1` (none logged by Django), then `SET SESSION TRANSACTION
-//!   ISOLATION LEVEL READ COMMITTED` (logged, as [`QueryRecord::setup_sql`]),
-//!   preceded on a thread's first connection by a `SELECT VERSION(), @@...`
-//!   (also `setup_sql`). `atomic()` sends `SET autocommit=0` where Django logs
-//!   `BEGIN`, then `COMMIT` and `SET autocommit=1` (not logged). Django logs
-//!   /db/error's statement as `None` (mysqlclient has no executed query after
-//!   a failure): the wire has [`ERROR_SQL`].
-//! - After a request whose query failed (/db/error), Django checks the
-//!   connection when the request finishes, after the response: PostgreSQL
-//!   `SELECT 1` on a raw cursor, MariaDB a `COM_PING`; neither is logged.
-//!   With `CONN_MAX_AGE=0` the connection is closed after that.
-//! - Redis: each thread keeps one connection; redis-py 5 sends `CLIENT
-//!   SETINFO` twice when it opens one. [`QueryRecord::cache_commands`] counts
-//!   the commands after that.
+//! - psycopg2: simple query protocol only, literals interpolated. Nothing at
+//!   connect beyond the startup and SCRAM exchange (the server runs in UTC,
+//!   so Django sends no `SET TIME ZONE`). In `atomic()` psycopg2 itself sends
+//!   `BEGIN` before the first write, and Django's commit sends `COMMIT`: both
+//!   in Django's log too (as `BEGIN`, `COMMIT`), so the counts agree.
+//! - psycopg 3 with `server_side_binding`: a statement with parameters goes
+//!   through the extended protocol with the unnamed statement (`execute
+//!   <unnamed>:` with `$1`… and a `parameters:` line: the canary travels as
+//!   `$1`); one without parameters (`BEGIN`, `COMMIT`, `SELECT COUNT(*)`, the
+//!   raw /db/error statement) through the simple protocol. Django sets
+//!   `prepare_threshold=None`: never a named prepared statement.
+//! - mysqlclient: text protocol, literals interpolated. At every connect
+//!   `SET NAMES utf8mb4`, `SET autocommit=0`, `SET autocommit=1` (not logged
+//!   by Django), then `SET SESSION TRANSACTION ISOLATION LEVEL READ
+//!   COMMITTED` (logged: [`QueryRecord::setup_sql`]), preceded on a thread's
+//!   first connection by `SELECT VERSION(), @@sql_mode, ...` (also
+//!   `setup_sql`). `atomic()` sends `SET autocommit=0` where Django logs
+//!   `BEGIN`, then `COMMIT` (logged) and `SET autocommit=1` (not logged).
+//!   Django logs /db/error's statement as `None` (mysqlclient keeps no
+//!   executed query after a failure); the wire has [`ERROR_SQL`]. Each
+//!   request with `CONN_MAX_AGE=0` ends with `COM_QUIT`.
+//! - After a query fails (/db/error), Django checks the connection when the
+//!   request finishes, after the response is sent: psycopg2 and psycopg 3
+//!   `SELECT 1` (simple protocol, on a raw cursor), mysqlclient `COM_PING`
+//!   (not in the general log; `Com_admin_commands` counts it). Neither is in
+//!   the query log. With `CONN_MAX_AGE=0` the connection is closed after it.
+//! - Redis: one connection per thread, kept across requests. redis-py 5.2
+//!   opens it with `CLIENT SETINFO LIB-NAME redis-py` and `CLIENT SETINFO
+//!   LIB-VER 5.2.1`, which Debian's Redis 7.0 rejects with `-ERR` (shown
+//!   neither in `MONITOR` nor in commandstats: `errorstat_ERR` counts them).
+//!   [`QueryRecord::cache_commands`] counts only what follows: `GET`, `SET
+//!   ... EX 3600 NX`, `GET` on a miss, `GET` on a hit.
 
 mod counts;
 mod persistent;
