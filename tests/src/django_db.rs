@@ -441,12 +441,18 @@ pub fn migrate_and_seed(dbs: &Databases, driver: Driver) {
 
 /// The three servers started, with both databases migrated and seeded.
 pub fn start_databases() -> Databases {
+    let started = Instant::now();
     let dbs = Databases::start();
+    let up = started.elapsed();
     thread::scope(|scope| {
         let postgres = scope.spawn(|| migrate_and_seed(&dbs, Driver::Psycopg2));
         migrate_and_seed(&dbs, Driver::Mysqlclient);
         databases::join(postgres);
     });
+    eprintln!(
+        "sonde-tests: PostgreSQL, MariaDB and Redis up in {up:.1?}, migrated and seeded in {:.1?}",
+        started.elapsed()
+    );
     dbs
 }
 
