@@ -170,6 +170,8 @@ pub struct Request {
     pub expect_status: u16,
     /// Bytes of body to send (with Content-Length); 0 sends none.
     pub body: usize,
+    /// An `application/x-www-form-urlencoded` body, sent instead of `body`.
+    pub form: Option<String>,
     pub headers: Vec<(String, String)>,
 }
 
@@ -182,6 +184,7 @@ impl Request {
             route: route.into(),
             expect_status,
             body: 0,
+            form: None,
             headers: Vec::new(),
         }
     }
@@ -190,6 +193,15 @@ impl Request {
         Request {
             method: "POST".into(),
             body,
+            ..Request::get(path, route, expect_status)
+        }
+    }
+
+    /// A POST of the form `form` (already encoded, e.g. `email=a%40b.invalid`).
+    pub fn post_form(path: &str, route: &str, expect_status: u16, form: &str) -> Request {
+        Request {
+            method: "POST".into(),
+            form: Some(form.into()),
             ..Request::get(path, route, expect_status)
         }
     }
@@ -323,7 +335,12 @@ impl Conn {
         for (name, value) in &request.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        if request.body > 0 || request.method == "POST" {
+        if let Some(form) = &request.form {
+            head.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                form.len()
+            ));
+        } else if request.body > 0 || request.method == "POST" {
             head.push_str(&format!(
                 "Content-Type: application/octet-stream\r\nContent-Length: {}\r\n",
                 request.body
@@ -334,8 +351,15 @@ impl Conn {
         let sent_at = SystemTime::now();
         let started = Instant::now();
         self.stream.write_all(head.as_bytes())?;
+        if let Some(form) = &request.form {
+            self.stream.write_all(form.as_bytes())?;
+        }
         let chunk = [b'x'; 64 * 1024];
-        let mut left = request.body;
+        let mut left = if request.form.is_some() {
+            0
+        } else {
+            request.body
+        };
         while left > 0 {
             let n = left.min(chunk.len());
             self.stream.write_all(&chunk[..n])?;

@@ -40,6 +40,27 @@ pub const UNIX_SOCKET_NAME: &str = "shop.sock";
 /// How long [`Server::stop`] waits after SIGTERM before SIGKILL.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// What a server runs: the settings module, extra environment, and requests
+/// added to the warm-up. The default is the no-database app of the HTTP tests
+/// ([`SETTINGS_MODULE`]); `django_db` makes the one with a database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub settings_module: String,
+    pub env: Vec<(String, String)>,
+    /// Sent, besides the standard routes, by every warm-up client.
+    pub warm_up: Vec<Request>,
+}
+
+impl Default for App {
+    fn default() -> App {
+        App {
+            settings_module: SETTINGS_MODULE.into(),
+            env: Vec::new(),
+            warm_up: Vec::new(),
+        }
+    }
+}
+
 /// The format of gunicorn's access log; uwsgi's `--logformat` writes the same
 /// fields (see [`AccessRecord::parse`]). `D` is the request time in microseconds.
 pub const GUNICORN_ACCESS_FORMAT: &str =
@@ -215,7 +236,15 @@ impl Server {
     pub fn start(kind: ServerKind, backend: Option<&Server>) -> Server {
         let dir = TempDir::new(&format!("sonde-{}", kind.name()));
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
-        Server::launch(kind, backend, dir, Endpoint::Tcp(addr))
+        Server::launch(kind, backend, &App::default(), dir, Endpoint::Tcp(addr))
+    }
+
+    /// Like [`Server::start`] without a backend, running `app` (its settings
+    /// module and environment, and its warm-up requests after the standard ones).
+    pub fn start_app(kind: ServerKind, app: &App) -> Server {
+        let dir = TempDir::new(&format!("sonde-{}", kind.name()));
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+        Server::launch(kind, None, app, dir, Endpoint::Tcp(addr))
     }
 
     /// Like [`Server::start`], but bound to a Unix socket file,
@@ -224,12 +253,13 @@ impl Server {
     pub fn start_on_unix_socket(kind: ServerKind) -> Server {
         let dir = TempDir::new(&format!("sonde-{}-unix", kind.name()));
         let path = dir.path().join(UNIX_SOCKET_NAME);
-        Server::launch(kind, None, dir, Endpoint::Unix(path))
+        Server::launch(kind, None, &App::default(), dir, Endpoint::Unix(path))
     }
 
     fn launch(
         kind: ServerKind,
         backend: Option<&Server>,
+        app: &App,
         dir: TempDir,
         endpoint: Endpoint,
     ) -> Server {
@@ -242,9 +272,10 @@ impl Server {
             .env_remove("OTEL_SERVICE_NAME")
             .env_remove("PYTHONPATH")
             .env_remove("PYTHONHOME")
-            .env("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+            .env("DJANGO_SETTINGS_MODULE", &app.settings_module)
             .env("PYTHONDONTWRITEBYTECODE", "1")
-            .env("PYTHONUNBUFFERED", "1");
+            .env("PYTHONUNBUFFERED", "1")
+            .envs(app.env.iter().map(|(k, v)| (k, v)));
         match (kind, backend) {
             (ServerKind::Backend, _) => {
                 command.env("OTEL_SERVICE_NAME", BACKEND_SERVICE);
@@ -272,7 +303,7 @@ impl Server {
             output_log,
             _dir: dir,
         };
-        server.wait_ready(backend.is_some());
+        server.wait_ready(backend.is_some(), &app.warm_up);
         server
     }
 
@@ -376,7 +407,7 @@ impl Server {
         }
     }
 
-    fn wait_ready(&mut self, with_backend: bool) {
+    fn wait_ready(&mut self, with_backend: bool, extra_warm_up: &[Request]) {
         let deadline = Instant::now() + START_TIMEOUT;
         let probe = if self.kind == ServerKind::Backend {
             "/orders/1"
@@ -423,14 +454,14 @@ impl Server {
             thread::sleep(Duration::from_millis(50));
         }
         if self.kind != ServerKind::Backend {
-            self.warm_up(with_backend);
+            self.warm_up(with_backend, extra_warm_up);
         }
     }
 
     /// Sends every kind of request from as many threads as the server has
     /// request slots, a few times, so that every worker (and thread) has
     /// imported and initialised what the test will use.
-    fn warm_up(&self, with_backend: bool) {
+    fn warm_up(&self, with_backend: bool, extra: &[Request]) {
         let mut requests = vec![
             Request::get("/hello", "/hello", 200),
             Request::get("/items/1", "/items/{id}", 200),
@@ -447,6 +478,7 @@ impl Server {
         if with_backend {
             requests.push(Request::get("/call-backend", "/call-backend", 200));
         }
+        requests.extend_from_slice(extra);
         let slots = self.kind.concurrency();
         thread::scope(|scope| {
             for _ in 0..slots {

@@ -8,6 +8,9 @@
 //! - [`metrics`]: the Prometheus text format, parsed just enough to read a series.
 //! - [`http`]: a raw HTTP/1.0 GET.
 //! - [`django`]: the Django test app under gunicorn or uwsgi, and its access log.
+//! - [`databases`]: real PostgreSQL, MariaDB and Redis servers on loopback.
+//! - [`django_db`]: the app with a database (`shop.settings_db`), its /db/
+//!   views and its per-request query log.
 //! - [`client`]: a raw HTTP/1.1 client and a driver for a known mix of requests.
 //! - [`spans`]: the agent's HTTP span lines, checked against the span contract.
 //! - [`red`]: the HTTP duration histograms on `/metrics`.
@@ -19,7 +22,9 @@
 pub mod agent;
 pub mod client;
 pub mod command;
+pub mod databases;
 pub mod django;
+pub mod django_db;
 pub mod events;
 pub mod http;
 pub mod kernel;
