@@ -27,10 +27,28 @@ pub enum CallKind {
     Cache,
 }
 
+/// Redis commands about the connection, not the data: clients send them
+/// when they connect (redis-py: `CLIENT SETINFO`).
+const REDIS_SESSION: [&str; 5] = ["CLIENT", "HELLO", "AUTH", "SELECT", "RESET"];
+
 /// What `call` on a `system` connection is.
 pub fn call_kind(system: DbSystem, call: &DbCall) -> CallKind {
     if system == DbSystem::Redis {
-        return CallKind::Cache;
+        // The statement is the command's name (and subcommand's).
+        let name = call
+            .statement
+            .text
+            .split_whitespace()
+            .next()
+            .unwrap_or_default();
+        let session = REDIS_SESSION
+            .iter()
+            .any(|command| command.eq_ignore_ascii_case(name));
+        return if session {
+            CallKind::Session
+        } else {
+            CallKind::Cache
+        };
     }
     let statement = &call.statement;
     // The normalized text starts with the statement's first keyword.
