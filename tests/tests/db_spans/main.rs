@@ -26,14 +26,19 @@
 
 mod check;
 
-use std::time::Duration;
+use std::{
+    collections::BTreeSet,
+    process::Command,
+    time::{Duration, Instant},
+};
 
 use sonde_tests::{
     agent::agent_lock,
     client::{self, Conn, Exchange, Request},
-    databases::Transport,
-    django::ServerKind,
+    databases::{Transport, DB_NAME, DB_PASSWORD, DB_USER},
+    django::{venv, ServerKind},
     django_db::{shared_databases, DbConfig, DbServer, Driver, View},
+    events::{self, Event},
     Agent,
 };
 
@@ -175,4 +180,67 @@ fn mysqlclient_persistent_connections_opened_before_the_agent() {
         Transport::Tcp,
         600,
     );
+}
+
+#[test]
+fn psycopg2_uwsgi_threads() {
+    observe(Driver::Psycopg2, ServerKind::Uwsgi, Transport::Tcp, 0);
+}
+
+/// A job outside any HTTP request (a cron job, a Celery worker): its calls
+/// are root spans, each in a trace of its own.
+#[test]
+fn calls_outside_a_request_are_root_spans() {
+    const QUERIES: usize = 5;
+    let lock = agent_lock();
+    let dbs = shared_databases();
+    let agent = Agent::start_locked(lock, &[]);
+    let addr = dbs.postgres.addr();
+    let script = format!(
+        "import os, psycopg2\n\
+         conn = psycopg2.connect(host='{}', port={}, user='{DB_USER}', password='{DB_PASSWORD}', dbname='{DB_NAME}')\n\
+         conn.autocommit = True\n\
+         cur = conn.cursor()\n\
+         for i in range({QUERIES}):\n    cur.execute('SELECT %s + 1 AS job', (i,))\n    cur.fetchall()\n\
+         conn.close()\n\
+         print(os.getpid())\n",
+        addr.ip(),
+        addr.port()
+    );
+    let output = Command::new(venv().join("bin/python"))
+        .args(["-c", &script])
+        .output()
+        .expect("run the job");
+    assert!(output.status.success(), "{output:?}");
+    let pid: u64 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("the job's pid");
+    let is_job_query = |event: &Event| {
+        events::name(event) == "span"
+            && events::u64_attr(event, "process.pid") == Some(pid)
+            && events::str_attr(event, "db.query.text") == Some("SELECT ? + ? AS job")
+    };
+    let deadline = Instant::now() + SPAN_TIMEOUT;
+    let spans = loop {
+        let spans = agent.events_matching(is_job_query);
+        if spans.len() >= QUERIES || Instant::now() > deadline {
+            break spans;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(spans.len(), QUERIES, "{spans:#?}\n{}", agent.stderr());
+    let traces: BTreeSet<&str> = spans
+        .iter()
+        .filter_map(|span| events::str_attr(span, "trace_id"))
+        .collect();
+    assert_eq!(traces.len(), QUERIES, "a trace each: {spans:#?}");
+    for span in &spans {
+        assert!(
+            span.get("parent_span_id").is_none(),
+            "a call outside a request has no parent: {span}"
+        );
+        assert_eq!(events::str_attr(span, "db.system.name"), Some("postgresql"));
+        assert_eq!(events::str_attr(span, "db.namespace"), Some(DB_NAME));
+    }
 }
