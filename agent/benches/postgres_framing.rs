@@ -20,6 +20,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 #[path = "../src/protocols/chunk.rs"]
 mod chunk;
 #[allow(dead_code)]
+#[path = "../src/protocols/segments.rs"]
+mod segments;
+#[allow(dead_code)]
 #[path = "../src/protocols/db.rs"]
 mod db;
 #[allow(unfulfilled_lint_expectations, dead_code, unused_imports)]

@@ -19,6 +19,8 @@ use libfuzzer_sys::fuzz_target;
 // items the agent does not use yet) find nothing dead here.
 #[path = "../../src/protocols/chunk.rs"]
 mod chunk;
+#[path = "../../src/protocols/segments.rs"]
+mod segments;
 #[allow(unfulfilled_lint_expectations, dead_code)]
 #[path = "../../src/protocols/http1/mod.rs"]
 mod http1;

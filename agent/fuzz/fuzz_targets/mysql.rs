@@ -19,6 +19,8 @@ use libfuzzer_sys::fuzz_target;
 // modules it depends on. Their `expect(dead_code)`s find nothing dead here.
 #[path = "../../src/protocols/chunk.rs"]
 mod chunk;
+#[path = "../../src/protocols/segments.rs"]
+mod segments;
 #[allow(dead_code)]
 #[path = "../../src/protocols/db.rs"]
 mod db;

@@ -21,6 +21,9 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../src/protocols/chunk.rs"]
 mod chunk;
 #[allow(dead_code)]
+#[path = "../../src/protocols/segments.rs"]
+mod segments;
+#[allow(dead_code)]
 #[path = "../../src/protocols/db.rs"]
 mod db;
 #[allow(unfulfilled_lint_expectations)]
