@@ -33,3 +33,5 @@ mod segments;
     )
 )]
 pub mod sql;
+#[cfg(test)]
+mod testing;
