@@ -1,6 +1,7 @@
 //! Golden tests: real conversations recorded on loopback (gunicorn, python
-//! requests, curl; see `testdata/record.py`) replayed through the parser,
-//! with the checks of `protocols/testing`.
+//! requests, curl: `testdata/conversations.py`, recorded by
+//! `protocols/testdata/record.py`) replayed through the parser, with the
+//! checks of `protocols/testing`.
 //!
 //! `NAME.conv` holds a connection's recv()s as the kernel would capture
 //! them; `NAME.expected` the events the parser must report, one line each.

@@ -1,6 +1,7 @@
 //! Golden tests: real conversations recorded on loopback (MariaDB 10.11
 //! driven by PyMySQL, mysqlclient, mysql-connector-python and the mariadb
-//! client; see `testdata/record.py`) replayed through the parser, with the
+//! client: `testdata/conversations.py`, recorded by
+//! `protocols/testdata/record.py`) replayed through the parser, with the
 //! checks of `protocols/testing`.
 //!
 //! `NAME.conv` holds a connection's recv()s as the kernel would capture

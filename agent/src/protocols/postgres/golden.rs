@@ -1,6 +1,7 @@
 //! Golden tests: real conversations recorded on loopback (PostgreSQL 15
-//! with psql, psycopg2 and psycopg 3; see `testdata/record.py`) replayed
-//! through the parser, with the checks of `protocols/testing`.
+//! with psql, psycopg2 and psycopg 3: `testdata/conversations.py`, recorded
+//! by `protocols/testdata/record.py`) replayed through the parser, with the
+//! checks of `protocols/testing`.
 //!
 //! `NAME.conv` holds a connection's recv()s as the kernel would capture
 //! them; `NAME.expected` the events the parser must report, one line each,

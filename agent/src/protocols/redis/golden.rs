@@ -1,7 +1,7 @@
 //! Golden tests: real conversations recorded on loopback (redis-server 7.0
-//! driven by redis-py with RESP2 and RESP3, redis-cli and raw sockets; see
-//! `testdata/record.py`) replayed through the parser, with the checks of
-//! `protocols/testing`.
+//! driven by redis-py with RESP2 and RESP3, redis-cli and raw sockets:
+//! `testdata/conversations.py`, recorded by `protocols/testdata/record.py`)
+//! replayed through the parser, with the checks of `protocols/testing`.
 //!
 //! `NAME.conv` holds a connection's recv()s as the kernel would capture
 //! them; `NAME.expected` the events the parser must report, one line each.

@@ -9,8 +9,7 @@
 //!
 //! DATA is what a 4096-byte capture keeps of the TOTAL bytes received, TAIL
 //! the last 64 bytes when TOTAL exceeds the capture (both escaped: `\r`
-//! `\n` `\t` `\\` `\"` `\xNN`). `testdata/record.py` records them.
-//!
+//! `\n` `\t` `\\` `\"` `\xNN`). `protocols/testdata/record.py` records them.
 
 use std::{fs, path::PathBuf};
 
