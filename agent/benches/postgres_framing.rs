@@ -20,9 +20,6 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 #[path = "../src/protocols/chunk.rs"]
 mod chunk;
 #[allow(dead_code)]
-#[path = "../src/protocols/segments.rs"]
-mod segments;
-#[allow(dead_code)]
 #[path = "../src/protocols/db.rs"]
 mod db;
 #[allow(unfulfilled_lint_expectations, dead_code, unused_imports)]
@@ -31,6 +28,9 @@ mod postgres;
 #[allow(dead_code, unused_imports)]
 #[path = "../src/protocols/sql/mod.rs"]
 mod real_sql;
+#[allow(dead_code)]
+#[path = "../src/protocols/segments.rs"]
+mod segments;
 // The recordings, read as the golden tests read them (with `--all-targets`
 // the parser's tests are compiled here too, and use the rest).
 #[allow(dead_code)]
