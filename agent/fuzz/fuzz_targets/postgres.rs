@@ -31,12 +31,11 @@ mod ops;
 
 use db::DbEvent;
 use ops::{Op, Ops};
-use postgres::{looks_like_client_start, PostgresConnection};
+use postgres::PostgresConnection;
 
 fuzz_target!(|input: &[u8]| run(input));
 
 fn run(input: &[u8]) {
-    let _ = looks_like_client_start(input);
     let mut connection = PostgresConnection::new();
     let mut checker = Checker::default();
     let mut events = Vec::new();
