@@ -10,7 +10,7 @@
 //! printed once too. Run with `cargo bench -p sonde-agent --bench
 //! postgres_framing`.
 
-use std::{fs, hint::black_box, path::PathBuf};
+use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -28,6 +28,14 @@ mod postgres;
 #[allow(dead_code, unused_imports)]
 #[path = "../src/protocols/sql/mod.rs"]
 mod real_sql;
+#[allow(dead_code)]
+#[path = "../src/protocols/segments.rs"]
+mod segments;
+// The recordings, read as the golden tests read them (with `--all-targets`
+// the parser's tests are compiled here too, and use the rest).
+#[allow(dead_code)]
+#[path = "../src/protocols/testing/mod.rs"]
+mod testing;
 
 /// Framing only: the parser's normalizer, stubbed.
 mod sql {
@@ -45,71 +53,7 @@ mod sql {
 
 use chunk::Chunk;
 use postgres::PostgresConnection;
-
-/// One recorded recv().
-struct Record {
-    client: bool,
-    data: Vec<u8>,
-    total_len: usize,
-    tail: Vec<u8>,
-}
-
-/// Every recorded conversation, in name order.
-fn conversations() -> Vec<Vec<Record>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/protocols/postgres/testdata");
-    let mut paths: Vec<_> = fs::read_dir(dir)
-        .expect("testdata")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "conv"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|path| {
-            let text = fs::read_to_string(path).expect("recording");
-            text.lines()
-                .filter(|line| !line.starts_with('#') && !line.is_empty())
-                .map(|line| parse_record(line).expect("record"))
-                .collect()
-        })
-        .collect()
-}
-
-/// `> TOTAL "DATA" "TAIL"` or `< ...` (see testdata/record.py).
-fn parse_record(line: &str) -> Option<Record> {
-    let (arrow, rest) = line.split_once(' ')?;
-    let (total, rest) = rest.split_once(' ')?;
-    let (data, rest) = unquote(rest)?;
-    let (tail, _) = unquote(rest.strip_prefix(' ')?)?;
-    Some(Record {
-        client: arrow == ">",
-        data,
-        total_len: total.parse().ok()?,
-        tail,
-    })
-}
-
-fn unquote(text: &str) -> Option<(Vec<u8>, &str)> {
-    let mut bytes = text.strip_prefix('"')?.bytes().enumerate();
-    let mut out = Vec::new();
-    while let Some((i, byte)) = bytes.next() {
-        match byte {
-            b'"' => return Some((out, &text[i + 2..])),
-            b'\\' => match bytes.next()?.1 {
-                b'r' => out.push(b'\r'),
-                b'n' => out.push(b'\n'),
-                b't' => out.push(b'\t'),
-                b'x' => {
-                    let hex = [bytes.next()?.1, bytes.next()?.1];
-                    out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
-                }
-                other => out.push(other),
-            },
-            other => out.push(other),
-        }
-    }
-    None
-}
+use testing::conv::{self, Record};
 
 /// Feeds every conversation through a fresh connection; the events seen.
 fn feed(conversations: &[Vec<Record>], events: &mut Vec<db::DbEvent>) -> usize {
@@ -138,7 +82,10 @@ fn feed(conversations: &[Vec<Record>], events: &mut Vec<db::DbEvent>) -> usize {
 }
 
 fn framing(c: &mut Criterion) {
-    let conversations = conversations();
+    let conversations: Vec<Vec<Record>> = conv::conversations("postgres", 1)
+        .into_iter()
+        .map(|(_, records)| records)
+        .collect();
     let records = conversations.iter().flatten();
     let captured: usize = records.clone().map(|r| r.data.len() + r.tail.len()).sum();
     let wire: usize = records.map(|r| r.total_len).sum();

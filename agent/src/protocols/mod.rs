@@ -23,6 +23,7 @@ pub mod postgres;
     )
 )]
 pub mod redis;
+mod segments;
 // Its tests use all of it: only the agent itself leaves it unused.
 #[cfg_attr(
     not(test),
@@ -32,3 +33,5 @@ pub mod redis;
     )
 )]
 pub mod sql;
+#[cfg(test)]
+mod testing;

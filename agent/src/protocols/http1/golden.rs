@@ -1,5 +1,7 @@
 //! Golden tests: real conversations recorded on loopback (gunicorn, python
-//! requests, curl; see `testdata/record.py`) replayed through the parser.
+//! requests, curl: `testdata/conversations.py`, recorded by
+//! `protocols/testdata/record.py`) replayed through the parser, with the
+//! checks of `protocols/testing`.
 //!
 //! `NAME.conv` holds a connection's recv()s as the kernel would capture
 //! them; `NAME.expected` the events the parser must report, one line each.
@@ -9,129 +11,18 @@
 //! `SONDE_BLESS=1 cargo test -p sonde-agent golden` rewrites the expected
 //! files: review the diff.
 
-use std::{fs, path::PathBuf};
-
 use super::{
-    test_support::{describe, describe_exchange, CLIENT_TID, SERVER_TID},
-    Chunk, Http1Connection, Http1Event,
+    super::testing::{
+        conv::{self, Record},
+        golden::{self, SplitPoints},
+    },
+    test_support::describe_exchange,
+    Http1Connection, Http1Event,
 };
-
-/// One recorded recv().
-#[derive(Debug, Clone)]
-struct Record {
-    /// Client to server.
-    request_side: bool,
-    data: Vec<u8>,
-    total_len: usize,
-    tail: Vec<u8>,
-}
-
-impl Record {
-    fn fully_captured(&self) -> bool {
-        self.total_len == self.data.len()
-    }
-}
-
-fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/protocols/http1/testdata")
-}
 
 /// Every recorded conversation, by name, in name order.
 fn conversations() -> Vec<(String, Vec<Record>)> {
-    let mut paths: Vec<_> = fs::read_dir(testdata())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "conv"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 9, "recordings missing: {paths:?}");
-    paths
-        .into_iter()
-        .map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            let text = fs::read_to_string(&path).unwrap();
-            let records = text
-                .lines()
-                .filter(|line| !line.starts_with('#') && !line.is_empty())
-                .map(|line| parse_record(line).unwrap_or_else(|| panic!("{name}: bad line {line}")))
-                .collect();
-            (name, records)
-        })
-        .collect()
-}
-
-/// `> TOTAL "DATA" "TAIL"` (client to server) or `< ...` (server to client).
-fn parse_record(line: &str) -> Option<Record> {
-    let (arrow, rest) = line.split_once(' ')?;
-    let (total, rest) = rest.split_once(' ')?;
-    let (data, rest) = unquote(rest)?;
-    let (tail, rest) = unquote(rest.strip_prefix(' ')?)?;
-    (rest.is_empty()).then_some(())?;
-    Some(Record {
-        request_side: match arrow {
-            ">" => true,
-            "<" => false,
-            _ => return None,
-        },
-        data,
-        total_len: total.parse().ok()?,
-        tail,
-    })
-}
-
-/// A quoted, escaped string at the start of `text`, and what follows it.
-fn unquote(text: &str) -> Option<(Vec<u8>, &str)> {
-    let mut bytes = text.strip_prefix('"')?.bytes().enumerate();
-    let mut out = Vec::new();
-    while let Some((i, byte)) = bytes.next() {
-        match byte {
-            b'"' => return Some((out, &text[i + 2..])),
-            b'\\' => match bytes.next()?.1 {
-                b'r' => out.push(b'\r'),
-                b'n' => out.push(b'\n'),
-                b't' => out.push(b'\t'),
-                b'x' => {
-                    let hex = [bytes.next()?.1, bytes.next()?.1];
-                    out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
-                }
-                other => out.push(other),
-            },
-            other => out.push(other),
-        }
-    }
-    None
-}
-
-/// Feeds `records` (stamped 1, 2, 3...) then closes; every event.
-fn replay(records: &[Record]) -> Vec<Http1Event> {
-    replay_refs(records.iter())
-}
-
-fn replay_refs<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<Http1Event> {
-    let mut connection = Http1Connection::new();
-    let mut events = Vec::new();
-    let mut now = 0;
-    for record in records {
-        now += 1;
-        let chunk = Chunk {
-            data: &record.data,
-            total_len: record.total_len,
-            tail: &record.tail,
-            timestamp_ns: now,
-            tid: if record.request_side {
-                CLIENT_TID
-            } else {
-                SERVER_TID
-            },
-        };
-        if record.request_side {
-            connection.feed_request_side(&chunk, &mut events);
-        } else {
-            connection.feed_response_side(&chunk, &mut events);
-        }
-    }
-    connection.close(now + 1, &mut events);
-    events
+    conv::conversations("http1", 9)
 }
 
 /// The exchanges of `events`, without times.
@@ -145,176 +36,37 @@ fn exchanges(events: &[Http1Event]) -> Vec<String> {
         .collect()
 }
 
-/// `record` as two syscalls, the first `at` bytes of its captured data
-/// then the rest.
-fn split(record: &Record, at: usize) -> [Record; 2] {
-    [
-        Record {
-            data: record.data[..at].to_vec(),
-            total_len: at,
-            tail: Vec::new(),
-            ..record.clone()
-        },
-        Record {
-            data: record.data[at..].to_vec(),
-            total_len: record.total_len - at,
-            ..record.clone()
-        },
-    ]
-}
-
-/// `record` as a capture of `capture` bytes (and a 64-byte tail) would keep it.
-fn recapture(record: &Record, capture: usize) -> Record {
-    if record.data.len() <= capture {
-        return record.clone();
-    }
-    let tail = if record.fully_captured() {
-        record.data[record.data.len().saturating_sub(64).max(capture)..].to_vec()
-    } else {
-        record.tail.clone()
-    };
-    Record {
-        data: record.data[..capture].to_vec(),
-        tail,
-        ..record.clone()
-    }
-}
-
-/// A small deterministic generator (xorshift), for reproducible splits.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, bound: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % bound as u64) as usize
-    }
+fn same_exchanges(actual: &[Http1Event], expected: &[Http1Event], context: &str) {
+    assert_eq!(exchanges(actual), exchanges(expected), "{context}");
 }
 
 #[test]
 fn recorded_conversations_give_the_expected_events() {
-    let bless = std::env::var_os("SONDE_BLESS").is_some();
-    let mut failures = Vec::new();
-    for (name, records) in conversations() {
-        let mut actual: String = replay(&records)
-            .iter()
-            .map(|event| describe(event) + "\n")
-            .collect();
-        actual.insert_str(
-            0,
-            &format!("# events of {name}.conv, replayed as recorded\n"),
-        );
-        let path = testdata().join(format!("{name}.expected"));
-        if bless {
-            fs::write(&path, &actual).unwrap();
-            continue;
-        }
-        let expected = fs::read_to_string(&path).unwrap_or_default();
-        if actual != expected {
-            failures.push(format!(
-                "{name}:\n--- expected\n{expected}+++ actual\n{actual}"
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    golden::expected_events::<Http1Connection>("http1", &conversations());
 }
 
 #[test]
 fn every_split_point_gives_the_same_exchanges() {
-    for (name, records) in conversations() {
-        let expected = exchanges(&replay(&records));
-        assert!(!expected.is_empty(), "{name}");
-        // Bytes that can be split at, over all records: all of them, but
-        // for the large conversations a sample, to keep the test fast.
-        let points: usize = records.iter().map(|r| r.data.len().saturating_sub(1)).sum();
-        let stride = if points <= 5000 { 1 } else { points / 1000 };
-        let mut point = 0;
-        for (index, record) in records.iter().enumerate() {
-            for at in 1..record.data.len() {
-                point += 1;
-                if point % stride != 0 {
-                    continue;
-                }
-                let pieces = split(record, at);
-                let resplit = records[..index]
-                    .iter()
-                    .chain(&pieces)
-                    .chain(&records[index + 1..]);
-                assert_eq!(
-                    exchanges(&replay_refs(resplit)),
-                    expected,
-                    "{name}: record {index} split at {at}"
-                );
-            }
-        }
-    }
+    let points = SplitPoints {
+        all: 5000,
+        sampled: 1000,
+    };
+    golden::every_split_point::<Http1Connection, _>(&conversations(), points, &[], exchanges);
 }
 
 #[test]
 fn a_byte_per_syscall_gives_the_same_exchanges() {
-    for (name, records) in conversations() {
-        let expected = exchanges(&replay(&records));
-        let bytewise: Vec<Record> = records
-            .iter()
-            .flat_map(|record| {
-                let mut pieces = Vec::new();
-                let mut rest = record.clone();
-                while rest.data.len() > 1 {
-                    let [first, second] = split(&rest, 1);
-                    pieces.push(first);
-                    rest = second;
-                }
-                pieces.push(rest);
-                pieces
-            })
-            .collect();
-        assert_eq!(exchanges(&replay(&bytewise)), expected, "{name}");
-    }
+    golden::a_byte_per_syscall::<Http1Connection, _>(&conversations(), exchanges);
 }
 
 #[test]
 fn random_splits_give_the_same_exchanges() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for (name, records) in conversations() {
-        let expected = exchanges(&replay(&records));
-        for round in 0..50 {
-            let resplit: Vec<Record> = records
-                .iter()
-                .flat_map(|record| {
-                    let mut pieces = Vec::new();
-                    let mut rest = record.clone();
-                    while rest.data.len() > 1 && rng.below(3) != 0 {
-                        let [first, second] = split(&rest, 1 + rng.below(rest.data.len() - 1));
-                        pieces.push(first);
-                        rest = second;
-                    }
-                    pieces.push(rest);
-                    pieces
-                })
-                .collect();
-            assert_eq!(
-                exchanges(&replay(&resplit)),
-                expected,
-                "{name}: round {round}"
-            );
-        }
-    }
+    golden::random_splits::<Http1Connection, _>(&conversations(), 50, exchanges);
 }
 
 #[test]
 fn a_smaller_capture_gives_the_same_exchanges() {
-    for (name, records) in conversations() {
-        let expected = exchanges(&replay(&records));
-        for capture in [1024, 256] {
-            let recaptured: Vec<Record> = records.iter().map(|r| recapture(r, capture)).collect();
-            assert_eq!(
-                exchanges(&replay(&recaptured)),
-                expected,
-                "{name}: {capture}-byte capture"
-            );
-        }
-    }
+    golden::smaller_captures::<Http1Connection>(&conversations(), &[1024, 256], same_exchanges);
 }
 
 #[test]
@@ -322,34 +74,5 @@ fn writes_read_at_once_give_the_same_exchanges() {
     // A reader with a large buffer gets many of the peer's writes in one
     // syscall, of which 4 KiB and the last 64 bytes are captured: chunked
     // bodies lose their framing and end on the terminator heuristic.
-    for (name, records) in conversations() {
-        let expected = exchanges(&replay(&records));
-        let mut merged: Vec<Record> = Vec::new();
-        for record in &records {
-            match merged.last_mut() {
-                Some(last)
-                    if last.request_side == record.request_side
-                        && last.fully_captured()
-                        && record.fully_captured() =>
-                {
-                    last.data.extend_from_slice(&record.data);
-                    last.total_len = last.data.len();
-                }
-                _ => merged.push(record.clone()),
-            }
-        }
-        let merged: Vec<Record> = merged.iter().map(|r| recapture(r, 4096)).collect();
-        assert_eq!(exchanges(&replay(&merged)), expected, "{name}");
-    }
-}
-
-#[test]
-fn records_parse() {
-    let record = parse_record(r#"< 70000 "a\r\n\"\\\x00" "z""#).unwrap();
-    assert!(!record.request_side);
-    assert_eq!(record.total_len, 70000);
-    assert_eq!(record.data, b"a\r\n\"\\\x00");
-    assert_eq!(record.tail, b"z");
-    assert!(parse_record(r#"? 1 "a" """#).is_none());
-    assert!(parse_record(r#"> 1 "a"#).is_none());
+    golden::writes_read_at_once::<Http1Connection>(&conversations(), Some(4096), same_exchanges);
 }

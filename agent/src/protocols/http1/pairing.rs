@@ -17,9 +17,10 @@
 use std::collections::VecDeque;
 
 use super::{
+    super::segments::Stamp,
     framing::{self, Framing},
     head::Head,
-    reader::{Sink, Stamp},
+    reader::Sink,
     types::{ExchangeError, Http1Event, Http1Exchange, Http1Stats, RequestHead},
 };
 

@@ -6,33 +6,17 @@
 //! request it pairs it with) how the body is framed.
 
 use super::{
+    super::segments::{segments, Segment, Stamp},
     body::{self, BodyReader},
     framing::Framing,
     head::{self, Head, Kind, Parsed},
     resync,
-    segments::{segments, Segment},
     types::Chunk,
 };
 
 /// Head bytes buffered at most. Heads are a few hundred bytes; one larger
 /// than this (or than what the kernel captured) is given up on.
 pub(super) const MAX_HEAD: usize = 16 * 1024;
-
-/// When and on which thread a chunk was carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Stamp {
-    pub ns: u64,
-    pub tid: u32,
-}
-
-impl Stamp {
-    fn of(chunk: &Chunk<'_>) -> Self {
-        Self {
-            ns: chunk.timestamp_ns,
-            tid: chunk.tid,
-        }
-    }
-}
 
 /// What a reader reports, in stream order.
 pub(super) trait Sink {

@@ -1,77 +1,43 @@
-//! Helpers shared by the scenario and golden tests: a connection driven
-//! chunk by chunk, and one readable line per event.
+//! What the HTTP/1.x scenario and golden tests add to the shared harness
+//! (`protocols/testing`): the connection as they drive it, its sides named
+//! request and response, and one readable line per event.
 
 use std::fmt::Write;
 
-use super::{Chunk, ExchangeError, Http1Connection, Http1Event, Http1Exchange};
+use super::{super::testing, ExchangeError, Http1Connection, Http1Event, Http1Exchange};
 
-/// Threads the tests' chunks come from: the client's and the server's.
-pub const CLIENT_TID: u32 = 1;
-pub const SERVER_TID: u32 = 2;
+pub use super::super::testing::wire::{CLIENT_TID, SERVER_TID};
+
+testing::impl_connection!(
+    Http1Connection,
+    Http1Event,
+    feed_request_side,
+    feed_response_side,
+    describe
+);
 
 /// A connection fed with chunks stamped 1, 2, 3...
-#[derive(Default)]
-pub struct Wire {
-    pub conn: Http1Connection,
-    pub events: Vec<Http1Event>,
-    pub now: u64,
-}
+pub type Wire = testing::Wire<Http1Connection>;
 
 impl Wire {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// A fully captured chunk from the client.
     pub fn req(&mut self, data: &[u8]) -> &mut Self {
-        self.req_captured(data, data.len(), b"")
+        self.client(data)
     }
 
     /// A fully captured chunk from the server.
     pub fn resp(&mut self, data: &[u8]) -> &mut Self {
-        self.resp_captured(data, data.len(), b"")
+        self.server(data)
     }
 
     /// A client chunk of `total_len` bytes, of which `data` and `tail` were captured.
     pub fn req_captured(&mut self, data: &[u8], total_len: usize, tail: &[u8]) -> &mut Self {
-        let chunk = self.chunk(data, total_len, tail, CLIENT_TID);
-        self.conn.feed_request_side(&chunk, &mut self.events);
-        self
+        self.client_captured(data, total_len, tail)
     }
 
     /// A server chunk of `total_len` bytes, of which `data` and `tail` were captured.
     pub fn resp_captured(&mut self, data: &[u8], total_len: usize, tail: &[u8]) -> &mut Self {
-        let chunk = self.chunk(data, total_len, tail, SERVER_TID);
-        self.conn.feed_response_side(&chunk, &mut self.events);
-        self
-    }
-
-    pub fn close(&mut self) -> &mut Self {
-        self.now += 1;
-        self.conn.close(self.now, &mut self.events);
-        self
-    }
-
-    fn chunk<'a>(
-        &mut self,
-        data: &'a [u8],
-        total_len: usize,
-        tail: &'a [u8],
-        tid: u32,
-    ) -> Chunk<'a> {
-        self.now += 1;
-        Chunk {
-            data,
-            total_len,
-            tail,
-            timestamp_ns: self.now,
-            tid,
-        }
-    }
-
-    /// Every event so far, one line each.
-    pub fn lines(&self) -> Vec<String> {
-        self.events.iter().map(describe).collect()
+        self.server_captured(data, total_len, tail)
     }
 
     /// The exchanges so far, one line each.

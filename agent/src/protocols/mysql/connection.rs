@@ -2,13 +2,13 @@
 //! conversation they feed.
 
 use super::{
+    super::segments::Stamp,
     super::{
         chunk::Chunk,
         db::{DbEvent, DbStats},
     },
     conversation::Conversation,
     framing::PacketReader,
-    segments::Stamp,
 };
 
 /// Bytes of a client message kept: a statement's text beyond this is cut

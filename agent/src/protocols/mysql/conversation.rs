@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 
 use super::{
+    super::segments::Stamp,
     super::{
         db::{DbCall, DbEvent, DbStats},
         sql::{self, Statement},
@@ -15,7 +16,6 @@ use super::{
     framing::{Flow, Message, Sink},
     handshake::{self, ClientHello, CLIENT_DEPRECATE_EOF},
     reply::{reply_end_in, Expect, Outcome, Reply, Step, TailEnd},
-    segments::Stamp,
     statements::Statements,
 };
 

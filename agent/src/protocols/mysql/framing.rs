@@ -10,7 +10,7 @@
 
 use super::{
     super::chunk::Chunk,
-    segments::{segments, Segment, Stamp},
+    super::segments::{segments, Segment, Stamp},
 };
 
 /// The length of a packet that the next one continues.

@@ -12,8 +12,9 @@
 //! reply whole before sending one) or at a reply's last packet in a
 //! captured tail.
 //!
-//! The parser depends on nothing in the agent but `chunk`, `db` and `sql`,
-//! so the fuzz target can include this directory as it is.
+//! The parser depends on nothing in the agent but `chunk`, `db`,
+//! `segments` and `sql`, so the fuzz target can include this directory as
+//! it is, with them.
 
 mod classify;
 mod command;
@@ -22,7 +23,6 @@ mod conversation;
 mod framing;
 mod handshake;
 mod reply;
-mod segments;
 mod statements;
 mod wire;
 

@@ -9,7 +9,7 @@
 //! Only the end of a prepare reply depends on it; without the handshake,
 //! the reply is taken to end after its definitions unless an EOF follows.
 
-use super::{classify::header, framing::Message, segments::Stamp, wire::Reader};
+use super::{super::segments::Stamp, classify::header, framing::Message, wire::Reader};
 
 const SERVER_MORE_RESULTS_EXISTS: u16 = 0x0008;
 const SERVER_STATUS_CURSOR_EXISTS: u16 = 0x0040;

@@ -7,11 +7,12 @@ use super::{
     super::{
         chunk::Chunk,
         db::{DbEvent, DbStats},
+        segments::Stamp,
         sql,
     },
     messages::{self, backend, frontend, Closed},
     pairing::Pairing,
-    reader::{Frame, Message, Reader, Side, Stamp},
+    reader::{Frame, Message, Reader, Side},
     statements::Statements,
 };
 

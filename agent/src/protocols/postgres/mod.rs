@@ -10,8 +10,9 @@
 //! Connections picked up mid-conversation, and streams whose framing went
 //! uncaptured, find their way back by the rules of `resync.rs`.
 //!
-//! The parser depends on nothing in the agent but `chunk`, `db` and `sql`,
-//! so the fuzz target and the benchmark include this directory as it is.
+//! The parser depends on nothing in the agent but `chunk`, `db`,
+//! `segments` and `sql`, so the fuzz target and the benchmark include this
+//! directory as it is, with them.
 
 mod classify;
 mod connection;
@@ -19,7 +20,6 @@ mod messages;
 mod pairing;
 mod reader;
 mod resync;
-mod segments;
 mod statements;
 
 #[cfg(test)]

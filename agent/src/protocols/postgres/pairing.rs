@@ -27,9 +27,9 @@ use std::{collections::VecDeque, sync::Arc};
 use super::{
     super::{
         db::{DbCall, DbEvent, DbStats},
+        segments::Stamp,
         sql::Statement,
     },
-    reader::Stamp,
     statements::statement_bytes,
 };
 

@@ -12,26 +12,19 @@ use std::mem;
 
 use super::super::chunk::Chunk;
 use super::{
+    super::segments::{segments, Segment, Stamp},
     classify,
     messages::{
         be_u32, fixed_len, frontend, is_backend_tag, is_frontend_tag, MAX_MESSAGE_LEN,
         MAX_STARTUP_LEN,
     },
     resync,
-    segments::{segments, Segment},
 };
 
 /// Body bytes kept of a message the parser reads (a query's text, a
 /// CommandComplete tag, an ErrorResponse's fields...). Longer bodies are
 /// read from their first bytes: the capture keeps 4 KiB of a syscall anyway.
 pub(super) const MAX_KEPT: usize = 16 * 1024;
-
-/// When and on which thread a chunk was carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Stamp {
-    pub ns: u64,
-    pub tid: u32,
-}
 
 /// A message read from the stream.
 #[derive(Debug, Clone, Copy)]
@@ -146,15 +139,6 @@ impl Header {
     }
 }
 
-impl Stamp {
-    fn of(chunk: &Chunk<'_>) -> Self {
-        Self {
-            ns: chunk.timestamp_ns,
-            tid: chunk.tid,
-        }
-    }
-}
-
 impl Reader {
     pub fn new(side: Side) -> Self {
         Self {
@@ -219,7 +203,7 @@ impl Reader {
         }
         for segment in segments(chunk) {
             match segment {
-                Segment::Bytes(bytes) => self.bytes(bytes, stamp, emit),
+                Segment::Bytes { bytes, .. } => self.bytes(bytes, stamp, emit),
                 Segment::Gap(len) => self.gap(len, stamp, emit),
             }
         }

@@ -1,85 +1,39 @@
-//! Helpers shared by the scenario and golden tests: a connection driven
-//! chunk by chunk, and one readable line per event.
+//! What the PostgreSQL scenario and golden tests add to the shared harness
+//! (`protocols/testing`): the connection as they drive it, and one
+//! readable line per event.
 
 use std::fmt::Write;
 
 use super::{
     super::{
-        chunk::Chunk,
         db::{DbCall, DbEvent},
+        testing,
     },
     PostgresConnection,
 };
 
-/// Threads the tests' chunks come from: the client's and the server's.
-pub const CLIENT_TID: u32 = 1;
-pub const SERVER_TID: u32 = 2;
+testing::impl_connection!(
+    PostgresConnection,
+    DbEvent,
+    feed_client,
+    feed_server,
+    describe,
+    stats
+);
 
-/// A connection fed with chunks stamped 1, 2, 3...
-#[derive(Default)]
-pub struct Wire {
-    pub conn: PostgresConnection,
-    pub events: Vec<DbEvent>,
-    pub now: u64,
+/// The golden files' last line: the connection's stats.
+fn stats(connection: &PostgresConnection) -> String {
+    let stats = connection.stats();
+    format!(
+        "stats unparseable={} unpaired={} dropped={} skipped={}",
+        stats.calls_unparseable, stats.replies_unpaired, stats.calls_dropped, stats.bytes_skipped
+    )
 }
 
+/// A connection fed with chunks stamped 1, 2, 3...
+pub type Wire = testing::Wire<PostgresConnection>;
+
 impl Wire {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A fully captured chunk from the client.
-    pub fn client(&mut self, data: &[u8]) -> &mut Self {
-        self.client_captured(data, data.len(), b"")
-    }
-
-    /// A fully captured chunk from the server.
-    pub fn server(&mut self, data: &[u8]) -> &mut Self {
-        self.server_captured(data, data.len(), b"")
-    }
-
-    /// A client chunk of `total_len` bytes, of which `data` and `tail` were captured.
-    pub fn client_captured(&mut self, data: &[u8], total_len: usize, tail: &[u8]) -> &mut Self {
-        let chunk = self.chunk(data, total_len, tail, CLIENT_TID);
-        self.conn.feed_client(&chunk, &mut self.events);
-        self
-    }
-
-    /// A server chunk of `total_len` bytes, of which `data` and `tail` were captured.
-    pub fn server_captured(&mut self, data: &[u8], total_len: usize, tail: &[u8]) -> &mut Self {
-        let chunk = self.chunk(data, total_len, tail, SERVER_TID);
-        self.conn.feed_server(&chunk, &mut self.events);
-        self
-    }
-
-    pub fn close(&mut self) -> &mut Self {
-        self.now += 1;
-        self.conn.close(self.now, &mut self.events);
-        self
-    }
-
-    fn chunk<'a>(
-        &mut self,
-        data: &'a [u8],
-        total_len: usize,
-        tail: &'a [u8],
-        tid: u32,
-    ) -> Chunk<'a> {
-        self.now += 1;
-        Chunk {
-            data,
-            total_len,
-            tail,
-            timestamp_ns: self.now,
-            tid,
-        }
-    }
-
-    /// Every event so far, one line each.
-    pub fn lines(&self) -> Vec<String> {
-        self.events.iter().map(describe).collect()
-    }
-
     /// The calls so far, one line each, without times.
     pub fn calls(&self) -> Vec<String> {
         self.events

@@ -2,12 +2,12 @@
 //! conversation they feed.
 
 use super::{
+    super::segments::Stamp,
     super::{
         chunk::Chunk,
         db::{DbEvent, DbStats},
     },
     conversation::Conversation,
-    segments::Stamp,
     tokens::Tokenizer,
 };
 

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use super::{
+    super::segments::Stamp,
     super::{
         db::{DbCall, DbEvent, DbStats},
         sql::Statement,
@@ -12,7 +13,6 @@ use super::{
     commands::{self, looks_like_command},
     reply::{Built, ReplyBuilder, Value},
     request::{Read, Request, RequestBuilder},
-    segments::Stamp,
     tokens::{Flow, Sink, Token},
 };
 

@@ -14,15 +14,15 @@
 //! have ended in the server's last chunk when the client sends the next
 //! command, and replies are read again from the next server chunk.
 //!
-//! The parser depends on nothing in the agent but `chunk`, `db` and `sql`,
-//! so the fuzz target can include this directory as it is.
+//! The parser depends on nothing in the agent but `chunk`, `db`,
+//! `segments` and `sql`, so the fuzz target can include this directory as
+//! it is, with them.
 
 mod commands;
 mod connection;
 mod conversation;
 mod reply;
 mod request;
-mod segments;
 mod tokens;
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! element's name, the third element's integer).
 
 use super::{
-    segments::Stamp,
+    super::segments::Stamp,
     tokens::{parse_int, Kind, Token},
 };
 

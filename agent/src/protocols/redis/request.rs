@@ -3,8 +3,8 @@
 //! subcommand or a protocol version); they never leave the parser.
 
 use super::{
+    super::segments::Stamp,
     commands::MAX_NAME,
-    segments::Stamp,
     tokens::{parse_int, Kind, Token},
 };
 

@@ -1,85 +1,22 @@
-//! Helpers shared by the scenario and golden tests: a connection driven
-//! chunk by chunk, packets built by hand, one readable line per event.
-
-use std::fmt::Write;
+//! What the Redis scenario and golden tests add to the shared harness
+//! (`protocols/testing`): the connection as they drive it, and commands
+//! built by hand. Its events read as `testing::db` describes them.
 
 use super::{
-    super::{
-        chunk::Chunk,
-        db::{DbCall, DbEvent},
-    },
+    super::{db::DbEvent, testing},
     RedisConnection,
 };
 
-/// Threads the tests' chunks come from: the client's and the server's.
-pub const CLIENT_TID: u32 = 1;
-pub const SERVER_TID: u32 = 2;
+testing::impl_connection!(
+    RedisConnection,
+    DbEvent,
+    feed_client,
+    feed_server,
+    testing::db::describe
+);
 
 /// A connection fed with chunks stamped 1, 2, 3...
-#[derive(Default)]
-pub struct Wire {
-    pub conn: RedisConnection,
-    pub events: Vec<DbEvent>,
-    pub now: u64,
-}
-
-impl Wire {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A fully captured chunk from the client.
-    pub fn client(&mut self, data: &[u8]) -> &mut Self {
-        self.client_captured(data, data.len(), b"")
-    }
-
-    /// A fully captured chunk from the server.
-    pub fn server(&mut self, data: &[u8]) -> &mut Self {
-        self.server_captured(data, data.len(), b"")
-    }
-
-    /// A client chunk of `total_len` bytes, of which `data` and `tail` were captured.
-    pub fn client_captured(&mut self, data: &[u8], total_len: usize, tail: &[u8]) -> &mut Self {
-        let chunk = self.chunk(data, total_len, tail, CLIENT_TID);
-        self.conn.feed_client(&chunk, &mut self.events);
-        self
-    }
-
-    /// A server chunk of `total_len` bytes, of which `data` and `tail` were captured.
-    pub fn server_captured(&mut self, data: &[u8], total_len: usize, tail: &[u8]) -> &mut Self {
-        let chunk = self.chunk(data, total_len, tail, SERVER_TID);
-        self.conn.feed_server(&chunk, &mut self.events);
-        self
-    }
-
-    pub fn close(&mut self) -> &mut Self {
-        self.now += 1;
-        self.conn.close(self.now, &mut self.events);
-        self
-    }
-
-    fn chunk<'a>(
-        &mut self,
-        data: &'a [u8],
-        total_len: usize,
-        tail: &'a [u8],
-        tid: u32,
-    ) -> Chunk<'a> {
-        self.now += 1;
-        Chunk {
-            data,
-            total_len,
-            tail,
-            timestamp_ns: self.now,
-            tid,
-        }
-    }
-
-    /// Every event so far, one line each.
-    pub fn lines(&self) -> Vec<String> {
-        self.events.iter().map(describe).collect()
-    }
-}
+pub type Wire = testing::Wire<RedisConnection>;
 
 /// A command as a client library sends it: an array of bulk strings.
 pub fn command(words: &[&str]) -> Vec<u8> {
@@ -88,39 +25,4 @@ pub fn command(words: &[&str]) -> Vec<u8> {
         bytes.extend_from_slice(format!("${}\r\n{word}\r\n", word.len()).as_bytes());
     }
     bytes
-}
-
-/// One line for an event: `session db=.. user=..` or
-/// `#SEQ TEXT -> rows=N error=E | START-END/TID`.
-pub fn describe(event: &DbEvent) -> String {
-    match event {
-        DbEvent::Session { database, user } => format!(
-            "session db={} user={}",
-            database.as_deref().unwrap_or("-"),
-            user.as_deref().unwrap_or("-")
-        ),
-        DbEvent::Call(call) => describe_call(call, true),
-    }
-}
-
-/// [`describe`] for a call; `times`: with timestamps and thread.
-pub fn describe_call(call: &DbCall, times: bool) -> String {
-    let opt = |value: Option<u64>| value.map_or_else(|| "-".to_string(), |v| v.to_string());
-    let mut line = format!(
-        "#{} {} -> rows={} error={}",
-        call.sequence,
-        call.statement.text,
-        opt(call.rows),
-        call.error.as_deref().unwrap_or("-")
-    );
-    if times {
-        let _ = write!(
-            line,
-            " | {}-{}/{}",
-            call.start_ns,
-            opt(call.end_ns),
-            call.tid
-        );
-    }
-    line
 }

@@ -11,7 +11,7 @@
 
 use super::{
     super::chunk::Chunk,
-    segments::{segments, Segment, Stamp},
+    super::segments::{segments, Segment, Stamp},
 };
 
 /// Bytes of a line kept (its text beyond is counted, not kept).

@@ -1,19 +1,36 @@
 //! A captured chunk as the byte stream it stands for: captured bytes, a gap
-//! of bytes the kernel did not copy, then the captured tail.
+//! of bytes the kernel did not copy, then the captured tail; and the stamp
+//! (time, thread) every parser puts on what it reads of a chunk.
 //!
-//! Everything downstream reads segments, so the one place that trusts the
-//! kernel's `total_len`/`tail` bookkeeping is here, and it is defensive: a
-//! `total_len` below what was captured, or a tail overlapping the prefix,
-//! must not make the parser count bytes twice or panic.
+//! Every parser reads chunks through [`segments`], so the one place that
+//! trusts the kernel's `total_len`/`tail` bookkeeping is here, and it is
+//! defensive: a `total_len` below what was captured, or a tail overlapping
+//! the prefix, must not make a parser count bytes twice or panic.
 
-use super::types::Chunk;
+use super::chunk::Chunk;
+
+/// When and on which thread a chunk was carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    pub ns: u64,
+    pub tid: u32,
+}
+
+impl Stamp {
+    pub fn of(chunk: &Chunk<'_>) -> Self {
+        Self {
+            ns: chunk.timestamp_ns,
+            tid: chunk.tid,
+        }
+    }
+}
 
 /// One stretch of a direction's byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Segment<'a> {
     /// Bytes the kernel captured. `payload_end`: they end the syscall's
-    /// payload (nothing of it follows), which the chunked-terminator
-    /// heuristic relies on.
+    /// payload (nothing of it follows), which the parsers' end-of-message
+    /// heuristics rely on (HTTP/1.x's chunked terminator, for one).
     Bytes { bytes: &'a [u8], payload_end: bool },
     /// This many bytes went by uncaptured.
     Gap(u64),
@@ -24,7 +41,7 @@ pub(super) fn segments<'a>(chunk: &Chunk<'a>) -> impl Iterator<Item = Segment<'a
     let data = chunk.data;
     let missing = chunk.total_len.saturating_sub(data.len());
     // A tail longer than what is missing overlaps the prefix: keep only the
-    // bytes that follow it.
+    // bytes that follow it (so the tail is never longer than `missing`).
     let tail = &chunk.tail[chunk.tail.len().saturating_sub(missing)..];
     let gap = missing - tail.len();
     let data = (!data.is_empty()).then_some(Segment::Bytes {
