@@ -4,6 +4,8 @@
 pub mod chunk;
 pub mod db;
 pub mod http1;
+#[cfg(test)]
+mod kernel_classify;
 #[cfg_attr(
     not(test),
     expect(

@@ -10,11 +10,13 @@
 //! Database protocols are classified on the client side only: sonde
 //! reports the calls an application makes, and a database server's own
 //! connections are left alone. Connections opened before the capture
-//! started are recognised by the commands a client sends on them.
+//! started are recognised by the commands a client sends on them. One
+//! ambiguity remains: a Redis server picked up mid-connection whose first
+//! payload seen is an array reply it sends reads as a client's command.
 
 use crate::event::{
-    DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1, PROTOCOL_MYSQL, PROTOCOL_POSTGRES,
-    PROTOCOL_REDIS, ROLE_CLIENT, ROLE_SERVER,
+    DIRECTION_RECEIVED, DIRECTION_SENT, PROTOCOL_HTTP1, PROTOCOL_MYSQL, PROTOCOL_OTHER,
+    PROTOCOL_POSTGRES, PROTOCOL_REDIS, ROLE_CLIENT, ROLE_SERVER,
 };
 
 /// Whether the payloads of connections of `protocol` are captured.
@@ -30,28 +32,57 @@ pub fn is_captured(protocol: u32) -> bool {
 pub type Classification = (u32, u32);
 
 /// Classifies a payload of `len` bytes starting with `first` (bytes past
-/// `len` are garbage) read or written in `direction`. `None` when it is
-/// nothing sonde parses, or not yet recognisable.
+/// `len` are garbage) read or written in `direction` on a connection whose
+/// side is `known_role` (`ROLE_*`, 0 when its opening was not seen). `None`
+/// when it is not recognisable (yet); `(PROTOCOL_OTHER, ROLE_SERVER)` for
+/// the server's side of a database connection, which is left alone.
 #[inline(always)]
-pub fn classify(first: &[u8; 8], len: u32, direction: u32) -> Option<Classification> {
+pub fn classify(
+    first: &[u8; 8],
+    len: u32,
+    direction: u32,
+    known_role: u32,
+) -> Option<Classification> {
     if let Some(classification) = http1(first, direction) {
         return Some(classification);
     }
-    let protocol = if direction == DIRECTION_SENT {
+    let client_message = |first, len| {
         if postgres_client_message(first, len) {
-            PROTOCOL_POSTGRES
+            Some(PROTOCOL_POSTGRES)
         } else if mysql_command(first, len) {
-            PROTOCOL_MYSQL
+            Some(PROTOCOL_MYSQL)
         } else if redis_command(first, len) {
-            PROTOCOL_REDIS
+            Some(PROTOCOL_REDIS)
         } else {
+            None
+        }
+    };
+    const DATABASE_SERVER: Option<Classification> = Some((PROTOCOL_OTHER, ROLE_SERVER));
+    let protocol = if direction == DIRECTION_SENT {
+        if mysql_greeting(first, len) {
+            return DATABASE_SERVER;
+        }
+        client_message(first, len)?
+    } else if direction == DIRECTION_RECEIVED {
+        // A PostgreSQL or MySQL client message read: the server's side. A
+        // Redis array read may be a command or an array reply: undecided,
+        // unless the connection is known to be an accepted one.
+        match client_message(first, len) {
+            Some(PROTOCOL_REDIS) if known_role != ROLE_SERVER => return None,
+            Some(_) => return DATABASE_SERVER,
+            None => {}
+        }
+        if !mysql_greeting(first, len) {
             return None;
         }
-    } else if direction == DIRECTION_RECEIVED && mysql_greeting(first, len) {
         PROTOCOL_MYSQL
     } else {
         return None;
     };
+    if known_role == ROLE_SERVER {
+        // An accepted connection: a reply that looks like a command.
+        return DATABASE_SERVER;
+    }
     Some((protocol, ROLE_CLIENT))
 }
 
@@ -194,7 +225,7 @@ mod tests {
         let mut first = [0u8; 8];
         let n = bytes.len().min(8);
         first[..n].copy_from_slice(&bytes[..n]);
-        classify(&first, bytes.len() as u32, direction)
+        classify(&first, bytes.len() as u32, direction, 0)
     }
 
     const SENT: u32 = DIRECTION_SENT;
@@ -202,6 +233,7 @@ mod tests {
     const PG: Option<Classification> = Some((PROTOCOL_POSTGRES, ROLE_CLIENT));
     const MYSQL: Option<Classification> = Some((PROTOCOL_MYSQL, ROLE_CLIENT));
     const REDIS: Option<Classification> = Some((PROTOCOL_REDIS, ROLE_CLIENT));
+    const SERVER: Option<Classification> = Some((PROTOCOL_OTHER, ROLE_SERVER));
 
     #[test]
     fn http_sides() {
@@ -231,8 +263,8 @@ mod tests {
             classify_bytes(b"\0\0\0\x22\0\x03\0\0user\0sonde\0database\0shop\0\0", SENT),
             PG
         );
-        // A server reading them is not classified.
-        assert_eq!(classify_bytes(b"\0\0\0\x08\x04\xd2\x16/", RECEIVED), None);
+        // A server reading them is left alone.
+        assert_eq!(classify_bytes(b"\0\0\0\x08\x04\xd2\x16/", RECEIVED), SERVER);
         // Protocol 2, a length past the write.
         assert_eq!(
             classify_bytes(b"\0\0\0\x26\0\x02\0\0user\0a\0\0", SENT),
@@ -258,7 +290,12 @@ mod tests {
         assert_eq!(classify_bytes(b"Q\0\0\0\x40SELECT 1\0", SENT), None);
         assert_eq!(classify_bytes(b"Q\0\0\0\r\x01\x02\x03SELECT\0", SENT), None);
         assert_eq!(classify_bytes(b"Q\x7f\0\0\0SELECT 1\0", SENT), None);
-        assert_eq!(classify_bytes(b"Q\0\0\0\rSELECT 1\0", RECEIVED), None);
+        assert_eq!(classify_bytes(b"Q\0\0\0\rSELECT 1\0", RECEIVED), SERVER);
+        // A known server side never is a client.
+        let mut first = [0u8; 8];
+        first.copy_from_slice(b"Q\0\0\0\rSEL");
+        assert_eq!(classify(&first, 14, SENT, ROLE_SERVER), SERVER);
+        assert_eq!(classify(&first, 14, SENT, ROLE_CLIENT), PG);
     }
 
     #[test]
@@ -266,7 +303,7 @@ mod tests {
         let mut greeting = b"\x5b\0\0\0\x0a5.5.5-10.11.6-MariaDB\0".to_vec();
         greeting.resize(0x5b + 4, b'x');
         assert_eq!(classify_bytes(&greeting, RECEIVED), MYSQL);
-        assert_eq!(classify_bytes(&greeting, SENT), None);
+        assert_eq!(classify_bytes(&greeting, SENT), SERVER);
         assert_eq!(classify_bytes(b"\x09\0\0\0\x03SELECT 1", SENT), MYSQL);
         assert_eq!(classify_bytes(b"\x09\0\0\0\x16SELECT 1", SENT), MYSQL);
         // Statement 1, no cursor, one iteration.
@@ -283,6 +320,7 @@ mod tests {
         assert_eq!(classify_bytes(b"*1\r\n$4\r\nPING\r\n", SENT), REDIS);
         assert_eq!(classify_bytes(b"*12\r\n$3\r\nDEL\r\n", SENT), REDIS);
         assert_eq!(classify_bytes(b"*123\r\n$3\r\nDEL\r\n", SENT), REDIS);
+        // A command read, or an array reply: the next payload tells.
         assert_eq!(classify_bytes(b"*1\r\n$4\r\nPING\r\n", RECEIVED), None);
         assert_eq!(classify_bytes(b"*0\r\n", SENT), None);
         assert_eq!(classify_bytes(b"*1234\r\n$3\r\n", SENT), None);

@@ -156,7 +156,8 @@ fn first_bytes(source: &Source) -> Option<[u8; 8]> {
 /// Decides the connection's protocol and our side of it from its first
 /// bytes (see sonde_common::classify); gives up after a few payloads.
 fn classify(state: &mut SockState, source: &Source, len: u32, direction: u32) {
-    let classified = first_bytes(source).and_then(|bytes| classify::classify(&bytes, len, direction));
+    let classified = first_bytes(source)
+        .and_then(|bytes| classify::classify(&bytes, len, direction, state.conn.role));
     match classified {
         Some((protocol, role)) => {
             state.protocol = protocol;
