@@ -5,6 +5,7 @@
 mod agent;
 mod bpf;
 mod cgroup;
+mod harness;
 mod http;
 mod json;
 mod openloop;

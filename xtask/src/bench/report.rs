@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 
 use super::{
     bpf::Usage,
+    harness::{self, AgentUsage},
     http::{self, Condition, Load, LoopSample, Results, Run},
     stats,
     syscalls::Call,
@@ -50,6 +51,12 @@ impl Machine {
             kernel,
         }
     }
+}
+
+/// How this benchmark was started, for the report.
+pub fn invocation() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("cargo xtask {}", args.join(" "))
 }
 
 /// The 1, 5 and 15 minute load averages, from /proc/loadavg.
@@ -101,7 +108,7 @@ pub enum Goal {
 }
 
 impl Goal {
-    fn describe(self) -> String {
+    pub fn describe(self) -> String {
         match self {
             Goal::AtLeast(x) => format!("≥ {}", trim_float(x)),
             Goal::AtMost(x) => format!("≤ {}", trim_float(x)),
@@ -170,54 +177,22 @@ pub fn other_cpus(run: &Run) -> Option<f64> {
 
 /// Agent CPU milliseconds per 1,000 requests of a with-agent run.
 pub fn cpu_ms_per_1k(run: &Run) -> Option<f64> {
-    let agent = run.agent.as_ref()?;
-    (run.requests > 0).then(|| agent.cpu.as_secs_f64() * 1e6 / run.requests as f64)
-}
-
-/// `amount` used over `window`, less what the idle rate (`idle_amount` over
-/// `idle_window`) accounts for in that time.
-pub fn net_of_idle(amount: f64, window: Duration, idle_amount: f64, idle_window: Duration) -> f64 {
-    if idle_window.is_zero() {
-        return amount;
-    }
-    amount - idle_amount * window.as_secs_f64() / idle_window.as_secs_f64()
+    run.agent.as_ref()?.cpu_ms_per_1k(run.requests)
 }
 
 /// Agent CPU milliseconds per 1,000 requests, less its idle rate.
 pub fn cpu_ms_per_1k_net(run: &Run) -> Option<f64> {
-    let agent = run.agent.as_ref()?;
-    let cpu = net_of_idle(
-        agent.cpu.as_secs_f64(),
-        agent.window,
-        agent.idle.cpu.as_secs_f64(),
-        agent.idle.window,
-    );
-    (run.requests > 0).then(|| cpu * 1e6 / run.requests as f64)
+    run.agent.as_ref()?.cpu_ms_per_1k_net(run.requests)
 }
 
 /// Agent CPU milliseconds per second of its idle window.
 pub fn idle_cpu_ms_per_s(run: &Run) -> Option<f64> {
-    let idle = run.agent.as_ref()?.idle;
-    (!idle.window.is_zero()).then(|| idle.cpu.as_secs_f64() * 1e3 / idle.window.as_secs_f64())
-}
-
-/// eBPF nanoseconds of a with-agent run: all of it, and less the idle rate.
-pub fn bpf_ns(run: &Run) -> Option<(f64, f64)> {
-    let agent = run.agent.as_ref()?;
-    let total = agent.bpf.values().map(|u| u.run_time_ns).sum::<u64>() as f64;
-    let net = net_of_idle(
-        total,
-        agent.window,
-        agent.idle.bpf_ns as f64,
-        agent.idle.window,
-    );
-    Some((total, net))
+    run.agent.as_ref()?.idle_cpu_ms_per_s()
 }
 
 /// eBPF nanoseconds per request of a with-agent run.
 pub fn bpf_ns_per_request(run: &Run) -> Option<f64> {
-    let (total, _) = bpf_ns(run)?;
-    (run.requests > 0).then(|| total / run.requests as f64)
+    run.agent.as_ref()?.bpf_ns_per(run.requests)
 }
 
 pub fn summarize(runs: &[Run], load: Load) -> LoadSummary {
@@ -287,36 +262,69 @@ pub fn summarize(runs: &[Run], load: Load) -> LoadSummary {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BpfTotals {
     pub by_program: BTreeMap<String, Usage>,
-    /// Requests served in those runs.
-    pub requests: u64,
+    /// Things done in those runs (requests served, transactions).
+    pub count: u64,
     /// All programs, less what the idle rate accounts for.
     pub net_ns: f64,
 }
 
 impl BpfTotals {
+    /// Adds a with-agent run that did `count` things.
+    pub fn add(&mut self, agent: &AgentUsage, count: u64) {
+        self.count += count;
+        self.net_ns += agent.bpf_ns().1;
+        for (name, usage) in &agent.bpf {
+            self.by_program.entry(name.clone()).or_default().add(*usage);
+        }
+    }
+
     pub fn total_ns(&self) -> u64 {
         self.by_program.values().map(|u| u.run_time_ns).sum()
     }
 
-    pub fn per_request(&self, ns: f64) -> Option<f64> {
-        (self.requests > 0).then(|| ns / self.requests as f64)
+    pub fn per_unit(&self, ns: f64) -> Option<f64> {
+        (self.count > 0).then(|| ns / self.count as f64)
+    }
+
+    /// The `### eBPF time by program` table, per `unit` ("request"), over
+    /// the with-agent runs' `counted` ("requests served").
+    pub fn render(&self, w: &mut String, unit: &str, counted: &str) {
+        let count = self.count;
+        let _ = writeln!(w, "### eBPF time by program\n");
+        let _ = writeln!(w, "Over {count} {counted} in the with-agent runs.\n");
+        let _ = writeln!(
+            w,
+            "| Program | Runs per {unit} | ns per run | ns per {unit} |"
+        );
+        let _ = writeln!(w, "|---|--:|--:|--:|");
+        let mut programs: Vec<(&String, &Usage)> = self.by_program.iter().collect();
+        programs.sort_by(|a, b| b.1.run_time_ns.cmp(&a.1.run_time_ns).then(a.0.cmp(b.0)));
+        for (name, usage) in programs {
+            let per_unit = |x: u64| (count > 0).then(|| x as f64 / count as f64);
+            let _ = writeln!(
+                w,
+                "| {name} | {} | {} | {} |",
+                opt(per_unit(usage.run_cnt), 2),
+                opt(
+                    (usage.run_cnt > 0).then(|| usage.run_time_ns as f64 / usage.run_cnt as f64),
+                    0
+                ),
+                opt(per_unit(usage.run_time_ns), 0),
+            );
+        }
+        let _ = writeln!(
+            w,
+            "| **total** | | | {} |\n",
+            opt(self.per_unit(self.total_ns() as f64), 0)
+        );
     }
 }
 
 pub fn bpf_totals(runs: &[Run]) -> BpfTotals {
     let mut totals = BpfTotals::default();
     for run in runs {
-        let (Some(agent), Some((_, net))) = (&run.agent, bpf_ns(run)) else {
-            continue;
-        };
-        totals.requests += run.requests;
-        totals.net_ns += net;
-        for (name, usage) in &agent.bpf {
-            totals
-                .by_program
-                .entry(name.clone())
-                .or_default()
-                .add(*usage);
+        if let Some(agent) = &run.agent {
+            totals.add(agent, run.requests);
         }
     }
     totals
@@ -358,7 +366,7 @@ pub fn load_name(load: Load) -> &'static str {
     }
 }
 
-fn opt(value: Option<f64>, decimals: usize) -> String {
+pub fn opt(value: Option<f64>, decimals: usize) -> String {
     value.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$}"))
 }
 
@@ -388,7 +396,7 @@ pub fn run_line(run: &Run) -> String {
     line
 }
 
-fn percent(total: u64, part: f64) -> String {
+pub fn percent(total: u64, part: f64) -> String {
     if total == 0 {
         "–".to_owned()
     } else {
@@ -396,34 +404,15 @@ fn percent(total: u64, part: f64) -> String {
     }
 }
 
-/// The `## HTTP` section for BENCHMARKS.md.
-pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String {
-    let plan = &results.plan;
-    let sat = summarize(&results.runs, Load::Saturation);
-    let fixed = summarize(&results.runs, Load::FixedRate);
-    let bpf = bpf_totals(&results.runs);
-    let bpf_requests = bpf.requests;
-    let bpf_per_request = bpf.per_request(bpf.total_ns() as f64);
-    let bpf_per_request_net = bpf.per_request(bpf.net_ns);
-    let rss_mib = (results.peak_rss_kib > 0).then(|| results.peak_rss_kib as f64 / 1024.0);
-    let idle_cpu = stats::median(
-        &results
-            .runs
-            .iter()
-            .filter_map(idle_cpu_ms_per_s)
-            .collect::<Vec<_>>(),
-    );
-    let elapsed = results.elapsed.as_secs();
-
-    let mut out = String::new();
-    let w = &mut out;
-    let _ = writeln!(w, "{HEADING}\n");
-    let _ = writeln!(
-        w,
-        "What observing a Django service costs (issue 3): the `/hello` view of tests/django under \
-         gunicorn (2 sync workers, a connection per request) on 127.0.0.1, in runs alternating \
-         without and with the agent (A B B A …) in one invocation.\n"
-    );
+/// The lines every section starts with: date, machine, command, load, tree.
+pub fn render_header(
+    w: &mut String,
+    machine: &Machine,
+    invocation: &str,
+    elapsed: Duration,
+    load_average: &[String; 2],
+) {
+    let elapsed = elapsed.as_secs();
     let _ = writeln!(w, "- Date: {}", machine.date);
     let _ = writeln!(
         w,
@@ -439,9 +428,91 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
     let _ = writeln!(
         w,
         "- Host load average (1/5/15 min) at the start: {}; at the end: {} (the machine is shared)",
-        results.load_average[0], results.load_average[1]
+        load_average[0], load_average[1]
     );
     let _ = writeln!(w, "- Tree: {}", tree_version());
+}
+
+/// The head of the table of measures, whose rows are [`ratio_row`] and [`value_row`].
+pub fn measures_table_head(w: &mut String) {
+    let _ = writeln!(
+        w,
+        "| Measure | Without agent | With agent | With ÷ without | Goal | |"
+    );
+    let _ = writeln!(w, "|---|--:|--:|--:|---|---|");
+}
+
+/// A measure taken without and with the agent; the goal is on the ratio.
+pub fn ratio_row(
+    w: &mut String,
+    name: &str,
+    without: Option<f64>,
+    with: Option<f64>,
+    ratio: Option<f64>,
+    goal: Option<Goal>,
+    decimals: usize,
+) {
+    let _ = writeln!(
+        w,
+        "| {name} | {} | {} | {} | {} | {} |",
+        opt(without, decimals),
+        opt(with, decimals),
+        opt(ratio, 3),
+        goal.map_or_else(|| "–".to_owned(), Goal::describe),
+        goal.map_or("", |g| g.verdict(ratio)),
+    );
+}
+
+/// A measure of the agent itself (or of one side only), in the with-agent column.
+pub fn value_row(
+    w: &mut String,
+    name: &str,
+    value: Option<f64>,
+    goal: Option<Goal>,
+    decimals: usize,
+) {
+    let _ = writeln!(
+        w,
+        "| {name} | – | {} | – | {} | {} |",
+        opt(value, decimals),
+        goal.map_or_else(|| "–".to_owned(), Goal::describe),
+        goal.map_or("", |g| g.verdict(value)),
+    );
+}
+
+/// The `## HTTP` section for BENCHMARKS.md.
+pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String {
+    let plan = &results.plan;
+    let sat = summarize(&results.runs, Load::Saturation);
+    let fixed = summarize(&results.runs, Load::FixedRate);
+    let bpf = bpf_totals(&results.runs);
+    let bpf_per_request = bpf.per_unit(bpf.total_ns() as f64);
+    let bpf_per_request_net = bpf.per_unit(bpf.net_ns);
+    let rss_mib = (results.peak_rss_kib > 0).then(|| results.peak_rss_kib as f64 / 1024.0);
+    let idle_cpu = stats::median(
+        &results
+            .runs
+            .iter()
+            .filter_map(idle_cpu_ms_per_s)
+            .collect::<Vec<_>>(),
+    );
+
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "{HEADING}\n");
+    let _ = writeln!(
+        w,
+        "What observing a Django service costs (issue 3): the `/hello` view of tests/django under \
+         gunicorn (2 sync workers, a connection per request) on 127.0.0.1, in runs alternating \
+         without and with the agent (A B B A …) in one invocation.\n"
+    );
+    render_header(
+        w,
+        machine,
+        invocation,
+        results.elapsed,
+        &results.load_average,
+    );
     let _ = writeln!(
         w,
         "- Agent: `{}`{}",
@@ -475,9 +546,9 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
          with-agent runs only) over load and drain, summed over all with-agent runs ÷ requests \
          served; it includes the client's side of each request (the load runs on the same host). \
          \"Less the idle rate\" subtracts the rate measured in the idle window.",
-        settle = http::SETTLE.as_secs(),
-        idle = http::IDLE_WINDOW.as_secs(),
-        drain = http::DRAIN.as_secs(),
+        settle = harness::SETTLE.as_secs(),
+        idle = harness::IDLE_WINDOW.as_secs(),
+        drain = harness::DRAIN.as_secs(),
     );
     if sat.foreign_runs + fixed.foreign_runs > 0 {
         let _ = writeln!(
@@ -489,28 +560,7 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
     }
     let _ = writeln!(w);
 
-    let _ = writeln!(
-        w,
-        "| Measure | Without agent | With agent | With ÷ without | Goal | |"
-    );
-    let _ = writeln!(w, "|---|--:|--:|--:|---|---|");
-    let ratio_row = |w: &mut String,
-                     name: &str,
-                     without: Option<f64>,
-                     with: Option<f64>,
-                     ratio: Option<f64>,
-                     goal: Option<Goal>,
-                     decimals: usize| {
-        let _ = writeln!(
-            w,
-            "| {name} | {} | {} | {} | {} | {} |",
-            opt(without, decimals),
-            opt(with, decimals),
-            opt(ratio, 3),
-            goal.map_or_else(|| "–".to_owned(), Goal::describe),
-            goal.map_or("", |g| g.verdict(ratio)),
-        );
-    };
+    measures_table_head(w);
     ratio_row(
         w,
         "Saturation throughput, req/s",
@@ -602,16 +652,6 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
         None,
         2,
     );
-    let value_row =
-        |w: &mut String, name: &str, value: Option<f64>, goal: Option<Goal>, decimals: usize| {
-            let _ = writeln!(
-                w,
-                "| {name} | – | {} | – | {} | {} |",
-                opt(value, decimals),
-                goal.map_or_else(|| "–".to_owned(), Goal::describe),
-                goal.map_or("", |g| g.verdict(value)),
-            );
-        };
     let cpu_goal = Some(Goal::AtMost(10.0));
     let rows = [
         (
@@ -679,32 +719,7 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
         sat.dropped_events + fixed.dropped_events
     );
 
-    let _ = writeln!(w, "### eBPF time by program\n");
-    let _ = writeln!(
-        w,
-        "Over {bpf_requests} requests served in the with-agent runs.\n"
-    );
-    let _ = writeln!(
-        w,
-        "| Program | Runs per request | ns per run | ns per request |"
-    );
-    let _ = writeln!(w, "|---|--:|--:|--:|");
-    let mut programs: Vec<(&String, &Usage)> = bpf.by_program.iter().collect();
-    programs.sort_by(|a, b| b.1.run_time_ns.cmp(&a.1.run_time_ns).then(a.0.cmp(b.0)));
-    for (name, usage) in programs {
-        let per_request = |x: u64| (bpf_requests > 0).then(|| x as f64 / bpf_requests as f64);
-        let _ = writeln!(
-            w,
-            "| {name} | {} | {} | {} |",
-            opt(per_request(usage.run_cnt), 2),
-            opt(
-                (usage.run_cnt > 0).then(|| usage.run_time_ns as f64 / usage.run_cnt as f64),
-                0
-            ),
-            opt(per_request(usage.run_time_ns), 0),
-        );
-    }
-    let _ = writeln!(w, "| **total** | | | {} |\n", opt(bpf_per_request, 0));
+    bpf.render(w, "request", "requests served");
 
     render_loops(w, results);
     render_runs(w, &results.runs);
@@ -819,12 +834,12 @@ fn render_runs(w: &mut String, runs: &[Run]) {
     }
 }
 
-/// `existing` with its [`HEADING`] section (up to the next `## ` heading)
+/// `existing` with its `heading` section (up to the next `## ` heading)
 /// replaced by `section`, or with `section` appended when it has none.
-pub fn replace_section(existing: &str, section: &str) -> String {
+pub fn replace_section(existing: &str, heading: &str, section: &str) -> String {
     let section = format!("{}\n", section.trim_end());
     let lines: Vec<&str> = existing.split_inclusive('\n').collect();
-    let Some(start) = lines.iter().position(|l| l.trim_end() == HEADING) else {
+    let Some(start) = lines.iter().position(|l| l.trim_end() == heading) else {
         let mut out = existing.trim_end().to_owned();
         if !out.is_empty() {
             out.push_str("\n\n");
@@ -849,29 +864,27 @@ const PREAMBLE: &str = "# Benchmarks\n\n\
 Results of `cargo xtask bench NAME` (`cargo xtask bench` lists them). Each section is \
 rewritten by the next run of its benchmark, with the machine and the command it ran.\n";
 
-/// Writes `section` into BENCHMARKS.md at `path`, keeping the other sections.
-pub fn write_section(path: &Path, section: &str) -> Result<()> {
+/// Writes `section`, headed `heading`, into BENCHMARKS.md at `path`, keeping
+/// the other sections.
+pub fn write_section(path: &Path, heading: &str, section: &str) -> Result<()> {
     let existing = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => PREAMBLE.to_owned(),
         Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
     };
-    fs::write(path, replace_section(&existing, section))
+    fs::write(path, replace_section(&existing, heading, section))
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::{
-        agent::Metrics,
-        http::{AgentUsage, Idle},
-    };
+    use crate::bench::{agent::Metrics, harness::Idle};
 
     #[test]
     fn the_section_is_replaced_in_place() {
         let doc = "# Benchmarks\n\nintro\n\n## Parser\n\nfast\n\n## HTTP\n\nold\n### Runs\nold runs\n\n## Store\n\nslow\n";
-        let new = replace_section(doc, "## HTTP\n\nnew\n");
+        let new = replace_section(doc, HEADING, "## HTTP\n\nnew\n");
         assert_eq!(
             new,
             "# Benchmarks\n\nintro\n\n## Parser\n\nfast\n\n## HTTP\n\nnew\n\n## Store\n\nslow\n"
@@ -879,19 +892,20 @@ mod tests {
         // Last section.
         let doc = "# Benchmarks\n\n## HTTP\n\nold\n";
         assert_eq!(
-            replace_section(doc, "## HTTP\n\nnew"),
+            replace_section(doc, HEADING, "## HTTP\n\nnew"),
             "# Benchmarks\n\n## HTTP\n\nnew\n"
         );
         // Absent: appended.
         let doc = "# Benchmarks\n\n## Parser\n\nfast\n";
         assert_eq!(
-            replace_section(doc, "## HTTP\n\nnew\n"),
+            replace_section(doc, HEADING, "## HTTP\n\nnew\n"),
             "# Benchmarks\n\n## Parser\n\nfast\n\n## HTTP\n\nnew\n"
         );
-        assert_eq!(replace_section("", "## HTTP\nx\n"), "## HTTP\nx\n");
+        assert_eq!(replace_section("", HEADING, "## HTTP\nx\n"), "## HTTP\nx\n");
         // `## HTTPS` is another section.
         let doc = "## HTTPS\n\nother\n";
-        assert!(replace_section(doc, "## HTTP\nx\n").starts_with("## HTTPS\n\nother\n\n## HTTP\n"));
+        assert!(replace_section(doc, HEADING, "## HTTP\nx\n")
+            .starts_with("## HTTPS\n\nother\n\n## HTTP\n"));
     }
 
     #[test]
@@ -943,7 +957,7 @@ mod tests {
                 )]),
                 seen: Metrics {
                     server_requests: requests as f64,
-                    dropped_events: 0.0,
+                    ..Metrics::default()
                 },
             }),
         }
@@ -970,24 +984,20 @@ mod tests {
         assert_eq!(fixed.p99_ratio, Some(1.5));
         let bpf = bpf_totals(&runs);
         let requests = 9000 + 10000 + 5000;
-        assert_eq!(bpf.requests, requests);
+        assert_eq!(bpf.count, requests);
         assert_eq!(
             bpf.by_program["sonde_sock_send"].run_time_ns,
             requests * 500
         );
         assert_eq!(bpf_ns_per_request(&runs[1]), Some(500.0));
         // The idle rate (10 ns per request's worth over 2 s) over the 10 s window.
-        assert_eq!(bpf.per_request(bpf.net_ns), Some(450.0));
+        assert_eq!(bpf.per_unit(bpf.net_ns), Some(450.0));
         // 90 ms over 9000 requests, less 10 ms/2 s × 10 s.
         assert!((cpu_ms_per_1k_net(&runs[1]).unwrap() - 40.0 / 9.0).abs() < 1e-9);
         assert_eq!(idle_cpu_ms_per_s(&runs[1]), Some(5.0));
         assert_eq!(idle_cpu_ms_per_s(&runs[0]), None);
         assert_eq!(other_cpus(&runs[0]), Some(0.05));
         assert_eq!(service_us_per_request(&runs[0]), Some(200.0));
-        assert_eq!(
-            net_of_idle(7.0, Duration::from_secs(1), 3.0, Duration::ZERO),
-            7.0
-        );
     }
 
     #[test]
