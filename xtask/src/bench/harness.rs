@@ -10,7 +10,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anyhow::{Context, Result};
+use anyhow::{ensure, Context, Result};
+use clap::Args;
 
 use super::{
     agent::{Agent, Metrics},
@@ -18,6 +19,7 @@ use super::{
     cgroup::Cgroup,
     system,
 };
+use crate::{paths, privileges};
 
 /// A fresh agent's first moments are not measured.
 pub const SETTLE: Duration = Duration::from_secs(1);
@@ -31,6 +33,55 @@ pub const DRAIN: Duration = Duration::from_secs(1);
 const QUIET_WAIT: Duration = Duration::from_secs(30);
 /// … and over the whole benchmark, which must end in reasonable time.
 const QUIET_WAIT_TOTAL: Duration = Duration::from_secs(120);
+
+/// The agent's options of every benchmark.
+#[derive(Debug, Clone, Args)]
+pub struct AgentOptions {
+    /// Run the agent of the measured runs without a filter: it then observes
+    /// every process of the host (the load generator, and anyone else's
+    /// tests) instead of only the benchmark's observed process (`--cgroup` of
+    /// a cgroup made for it).
+    #[arg(long)]
+    pub unfiltered: bool,
+    /// An argument added to `sonde run` in the measured runs (repeat it for
+    /// more), e.g. `--agent-arg=--capture-bytes --agent-arg=0`.
+    #[arg(long = "agent-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub agent_args: Vec<String>,
+    /// Use target/release/sonde as it is instead of building it first.
+    #[arg(long)]
+    pub no_build: bool,
+}
+
+impl AgentOptions {
+    /// The arguments of `sonde run` in the measured runs: `--cgroup` of
+    /// `observed` unless unfiltered, then those given.
+    pub fn run_args(&self, observed: &Cgroup) -> Vec<String> {
+        let mut args = Vec::new();
+        if !self.unfiltered {
+            args.push("--cgroup".to_owned());
+            args.push(observed.path().display().to_string());
+        }
+        args.extend(self.agent_args.iter().cloned());
+        args
+    }
+}
+
+/// Fails unless this process is root (the agent loads kernel programs, the
+/// harness sets a sysctl) and `tools` (name, Debian package) are on PATH.
+pub fn check_host(bench: &str, tools: &[(&str, &str)]) -> Result<()> {
+    ensure!(
+        privileges::is_root()?,
+        "the benchmark loads kernel programs and sets sysctls: run it as root \
+         (e.g. `sudo -E cargo xtask bench {bench}`)"
+    );
+    for (tool, package) in tools.iter().chain(&[("bpftool", "bpftool")]) {
+        ensure!(
+            paths::find_executable(tool).is_some(),
+            "{tool} is missing: apt-get install -y {package}"
+        );
+    }
+    Ok(())
+}
 
 /// What the agent used and saw during a run: from the start of the load to
 /// the end of the drain that follows it (`window`).

@@ -17,16 +17,16 @@ use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
     process::ExitCode,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use anyhow::{ensure, Result};
+use anyhow::Result;
 use clap::Args;
 
 use super::{
     agent, bpf,
     cgroup::Cgroup,
-    harness::{AgentUsage, Harness},
+    harness::{self, AgentOptions, AgentUsage, Harness},
     openloop, report,
     server::{self, Gunicorn},
     stats,
@@ -34,7 +34,7 @@ use super::{
     system::ScratchDir,
     wrk,
 };
-use crate::{paths, privileges};
+use crate::paths;
 
 #[derive(Debug, Clone, Args)]
 pub struct HttpArgs {
@@ -64,18 +64,9 @@ pub struct HttpArgs {
     /// Repetitions of each loop per round.
     #[arg(long, default_value_t = 5)]
     pub reps: usize,
-    /// Run the agent of the HTTP runs without a filter: it then observes every
-    /// process of the host (wrk, and anyone else's tests) instead of only the
-    /// benchmark's gunicorn (`--cgroup` of a cgroup made for it).
-    #[arg(long)]
-    pub unfiltered: bool,
-    /// An argument added to `sonde run` in the HTTP runs (repeat it for more),
-    /// e.g. `--agent-arg=--capture-bytes --agent-arg=0`.
-    #[arg(long = "agent-arg", value_name = "ARG", allow_hyphen_values = true)]
-    pub agent_args: Vec<String>,
-    /// Use target/release/sonde as it is instead of building it first.
-    #[arg(long)]
-    pub no_build: bool,
+    /// The agent of the HTTP runs (the observed process is gunicorn).
+    #[command(flatten)]
+    pub agent: AgentOptions,
     /// A smoke run: one pair of 3 s runs of each load and one short round of
     /// loops; implies --no-write.
     #[arg(long)]
@@ -204,38 +195,20 @@ pub struct Results {
     pub peak_rss_kib: u64,
     /// `sonde run …` of the HTTP runs.
     pub agent_command: String,
-    pub elapsed: Duration,
-    /// /proc/loadavg's first three fields at the start and at the end.
-    pub load_average: [String; 2],
+    pub timing: report::Timing,
 }
 
 pub fn main(args: &HttpArgs) -> Result<ExitCode> {
-    let started = Instant::now();
-    let load_at_start = report::load_average();
+    let stopwatch = report::Stopwatch::start();
     let plan = args.plan();
-    ensure!(
-        privileges::is_root()?,
-        "the benchmark loads kernel programs and sets sysctls: run it as root \
-         (e.g. `sudo -E cargo xtask bench http`)"
-    );
-    for (tool, package) in [("wrk", "wrk"), ("bpftool", "bpftool")] {
-        ensure!(
-            paths::find_executable(tool).is_some(),
-            "{tool} is missing: apt-get install -y {package}"
-        );
-    }
-    let binary = agent::binary(plan.no_build)?;
+    harness::check_host("http", &[("wrk", "wrk")])?;
+    let binary = agent::binary(plan.agent.no_build)?;
     let venv = server::ensure_venv()?;
     let mut scratch = ScratchDir::new("sonde-bench-http")?;
     // gunicorn runs in a cgroup of its own, for its CPU time, and (unless
     // --unfiltered) for the agent's filter.
     let cgroup = Cgroup::create(&format!("sonde-bench-{}", std::process::id()))?;
-    let mut http_agent_args = Vec::new();
-    if !plan.unfiltered {
-        http_agent_args.push("--cgroup".to_owned());
-        http_agent_args.push(cgroup.path().display().to_string());
-    }
-    http_agent_args.extend(plan.agent_args.iter().cloned());
+    let http_agent_args = plan.agent.run_args(&cgroup);
     let mut bench = Bench {
         plan: plan.clone(),
         http_agent_args: http_agent_args.clone(),
@@ -257,8 +230,7 @@ pub fn main(args: &HttpArgs) -> Result<ExitCode> {
         runs,
         loops,
         peak_rss_kib: bench.harness.peak_rss_kib(),
-        elapsed: started.elapsed(),
-        load_average: [load_at_start, report::load_average()],
+        timing: stopwatch.stop(),
     };
     let section = report::render(&results, &report::Machine::detect(), &report::invocation());
     println!("{section}");
@@ -482,10 +454,10 @@ mod tests {
     fn agent_arguments_may_look_like_options() {
         let cli =
             Cli::try_parse_from(["http", "--agent-arg=--comm", "--agent-arg", "gunicorn"]).unwrap();
-        assert_eq!(cli.args.agent_args, ["--comm", "gunicorn"]);
-        assert!(!cli.args.unfiltered);
+        assert_eq!(cli.args.agent.agent_args, ["--comm", "gunicorn"]);
+        assert!(!cli.args.agent.unfiltered);
         assert_eq!(
-            agent::command_line(&cli.args.agent_args),
+            agent::command_line(&cli.args.agent.agent_args),
             "sonde run --log-format json --listen 127.0.0.1:PORT --data-dir SCRATCH/agent-data \
              --comm gunicorn > /dev/null"
         );

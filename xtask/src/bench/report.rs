@@ -2,7 +2,12 @@
 //! the `## HTTP` section of BENCHMARKS.md (and printed).
 
 use std::{
-    collections::BTreeMap, fmt::Write as _, fs, path::Path, process::Command, time::Duration,
+    collections::BTreeMap,
+    fmt::Write as _,
+    fs,
+    path::Path,
+    process::Command,
+    time::{Duration, Instant},
 };
 
 use anyhow::{Context, Result};
@@ -57,6 +62,37 @@ impl Machine {
 pub fn invocation() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     format!("cargo xtask {}", args.join(" "))
+}
+
+/// How long a benchmark took, and the host's load when it started and ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    pub elapsed: Duration,
+    /// /proc/loadavg's first three fields at the start and at the end.
+    pub load_average: [String; 2],
+}
+
+/// Started with a benchmark; [`Stopwatch::stop`] gives its [`Timing`].
+#[derive(Debug)]
+pub struct Stopwatch {
+    started: Instant,
+    load_at_start: String,
+}
+
+impl Stopwatch {
+    pub fn start() -> Stopwatch {
+        Stopwatch {
+            started: Instant::now(),
+            load_at_start: load_average(),
+        }
+    }
+
+    pub fn stop(self) -> Timing {
+        Timing {
+            elapsed: self.started.elapsed(),
+            load_average: [self.load_at_start, load_average()],
+        }
+    }
 }
 
 /// The 1, 5 and 15 minute load averages, from /proc/loadavg.
@@ -286,11 +322,11 @@ impl BpfTotals {
         (self.count > 0).then(|| ns / self.count as f64)
     }
 
-    /// The `### eBPF time by program` table, per `unit` ("request"), over
-    /// the with-agent runs' `counted` ("requests served").
-    pub fn render(&self, w: &mut String, unit: &str, counted: &str) {
+    /// The table of eBPF time by program under `heading`, per `unit`
+    /// ("request"), over the with-agent runs' `counted` ("requests served").
+    pub fn render(&self, w: &mut String, heading: &str, unit: &str, counted: &str) {
         let count = self.count;
-        let _ = writeln!(w, "### eBPF time by program\n");
+        let _ = writeln!(w, "{heading}\n");
         let _ = writeln!(w, "Over {count} {counted} in the with-agent runs.\n");
         let _ = writeln!(
             w,
@@ -405,14 +441,8 @@ pub fn percent(total: u64, part: f64) -> String {
 }
 
 /// The lines every section starts with: date, machine, command, load, tree.
-pub fn render_header(
-    w: &mut String,
-    machine: &Machine,
-    invocation: &str,
-    elapsed: Duration,
-    load_average: &[String; 2],
-) {
-    let elapsed = elapsed.as_secs();
+pub fn render_header(w: &mut String, machine: &Machine, invocation: &str, timing: &Timing) {
+    let elapsed = timing.elapsed.as_secs();
     let _ = writeln!(w, "- Date: {}", machine.date);
     let _ = writeln!(
         w,
@@ -428,7 +458,7 @@ pub fn render_header(
     let _ = writeln!(
         w,
         "- Host load average (1/5/15 min) at the start: {}; at the end: {} (the machine is shared)",
-        load_average[0], load_average[1]
+        timing.load_average[0], timing.load_average[1]
     );
     let _ = writeln!(w, "- Tree: {}", tree_version());
 }
@@ -506,18 +536,12 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
          gunicorn (2 sync workers, a connection per request) on 127.0.0.1, in runs alternating \
          without and with the agent (A B B A …) in one invocation.\n"
     );
-    render_header(
-        w,
-        machine,
-        invocation,
-        results.elapsed,
-        &results.load_average,
-    );
+    render_header(w, machine, invocation, &results.timing);
     let _ = writeln!(
         w,
         "- Agent: `{}`{}",
         results.agent_command,
-        if plan.unfiltered {
+        if plan.agent.unfiltered {
             ": no filter, it observes every process of the host (wrk included)"
         } else {
             ": it observes only the benchmark's gunicorn, started in a cgroup of its own; wrk and \
@@ -719,7 +743,7 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
         sat.dropped_events + fixed.dropped_events
     );
 
-    bpf.render(w, "request", "requests served");
+    bpf.render(w, "### eBPF time by program", "request", "requests served");
 
     render_loops(w, results);
     render_runs(w, &results.runs);
@@ -874,6 +898,30 @@ pub fn write_section(path: &Path, heading: &str, section: &str) -> Result<()> {
     };
     fs::write(path, replace_section(&existing, heading, section))
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+impl Machine {
+    /// The machine the tests' sections name.
+    pub fn example() -> Machine {
+        Machine {
+            date: "2026-11-22 14:00 UTC".into(),
+            cpus: 2,
+            model: "AMD EPYC".into(),
+            kernel: "6.18".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Timing {
+    /// `elapsed`, and the load averages the tests' sections name.
+    pub fn example(elapsed: Duration) -> Timing {
+        Timing {
+            elapsed,
+            load_average: ["1.00 0.50 0.20".into(), "2.00 1.00 0.40".into()],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1035,16 +1083,9 @@ mod tests {
             loops,
             peak_rss_kib: 60 * 1024,
             agent_command: "sonde run".into(),
-            elapsed: Duration::from_secs(125),
-            load_average: ["1.00 0.50 0.20".into(), "2.00 1.00 0.40".into()],
+            timing: Timing::example(Duration::from_secs(125)),
         };
-        let machine = Machine {
-            date: "2026-11-22 14:00 UTC".into(),
-            cpus: 2,
-            model: "AMD EPYC".into(),
-            kernel: "6.18".into(),
-        };
-        let text = render(&results, &machine, "cargo xtask bench http");
+        let text = render(&results, &Machine::example(), "cargo xtask bench http");
         assert!(text.starts_with("## HTTP\n"), "{text}");
         assert!(
             text.contains(
