@@ -28,6 +28,8 @@ pub const SETTLE: Duration = Duration::from_secs(1);
 pub const IDLE_WINDOW: Duration = Duration::from_secs(2);
 /// After the load, the agent gets this long to drain its rings.
 pub const DRAIN: Duration = Duration::from_secs(1);
+/// How long a stopped agent's programs may take to be released.
+const UNLOAD_WAIT: Duration = Duration::from_secs(10);
 /// How long to wait, before one run, for sonde programs loaded by someone
 /// else to go away…
 const QUIET_WAIT: Duration = Duration::from_secs(30);
@@ -358,11 +360,27 @@ impl Harness {
                     bpf_ns: idle_bpf.values().map(|u| u.run_time_ns).sum(),
                 },
             });
-            if !agent.stop() {
-                eprintln!("xtask: bench: the agent did not stop on SIGTERM in time; killed it");
-            }
+            self.stop_agent(agent, &ours)?;
         }
         Ok((outcome, measured))
+    }
+
+    /// Stops `agent`, then waits up to [`UNLOAD_WAIT`] until the kernel has
+    /// released its programs (`ours`): they outlive the process for a
+    /// moment, and the next run would take them for another agent's.
+    pub fn stop_agent(&mut self, agent: Agent, ours: &BTreeSet<u32>) -> Result<()> {
+        if !agent.stop() {
+            eprintln!("xtask: bench: the agent did not stop on SIGTERM in time; killed it");
+        }
+        let deadline = Instant::now() + UNLOAD_WAIT;
+        while Instant::now() < deadline {
+            let programs = bpf::programs().context("cannot list the loaded eBPF programs")?;
+            if !programs.iter().any(|p| ours.contains(&p.id)) {
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
     }
 }
 

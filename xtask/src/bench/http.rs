@@ -389,7 +389,7 @@ impl Bench {
                     self.harness.note_peak_rss(agent)?;
                 }
                 if let Some(agent) = agent {
-                    agent.stop();
+                    self.harness.stop_agent(agent, &ours)?;
                 }
                 let best = |call| {
                     let values: Vec<f64> = round_samples

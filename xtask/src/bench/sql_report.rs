@@ -137,10 +137,12 @@ pub fn run_line(run: &Run) -> String {
     if let Some(agent) = &run.measured.agent {
         let _ = write!(
             line,
-            "; agent {:.2} s CPU ({} ms/1k txn), eBPF {} µs/txn, counted {} of the transactions",
+            "; agent {:.2} s CPU ({} ms/1k txn), eBPF {} µs/txn, counted {:.0} PostgreSQL calls \
+             ({} of the transactions)",
             agent.cpu.as_secs_f64(),
             opt(agent.cpu_ms_per_1k(report.transactions), 1),
             opt(agent.bpf_ns_per(report.transactions).map(|ns| ns / 1e3), 2),
+            agent.seen.postgresql_operations,
             percent(report.transactions, agent.seen.postgresql_operations),
         );
     }
