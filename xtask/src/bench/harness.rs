@@ -92,8 +92,9 @@ pub struct AgentUsage {
     pub window: Duration,
     pub cpu: Duration,
     pub peak_rss_kib: u64,
-    /// eBPF run time by program.
-    pub bpf: BTreeMap<String, bpf::Usage>,
+    /// eBPF run time by program; `None` when the run left
+    /// `kernel.bpf_stats_enabled` off.
+    pub bpf: Option<BTreeMap<String, bpf::Usage>>,
     /// Its /metrics over the run.
     pub seen: Metrics,
     /// What it used over the idle window before the load.
@@ -143,20 +144,22 @@ impl AgentUsage {
     }
 
     /// eBPF nanoseconds, all programs: all of it, and less the idle rate.
-    pub fn bpf_ns(&self) -> (f64, f64) {
-        let total = self.bpf.values().map(|u| u.run_time_ns).sum::<u64>() as f64;
+    pub fn bpf_ns(&self) -> Option<(f64, f64)> {
+        let bpf = self.bpf.as_ref()?;
+        let total = bpf.values().map(|u| u.run_time_ns).sum::<u64>() as f64;
         let net = net_of_idle(
             total,
             self.window,
             self.idle.bpf_ns as f64,
             self.idle.window,
         );
-        (total, net)
+        Some((total, net))
     }
 
     /// eBPF nanoseconds per one of `count` things done.
     pub fn bpf_ns_per(&self, count: u64) -> Option<f64> {
-        (count > 0).then(|| self.bpf_ns().0 / count as f64)
+        let (total, _) = self.bpf_ns()?;
+        (count > 0).then(|| total / count as f64)
     }
 }
 
@@ -299,18 +302,25 @@ impl Harness {
 
     /// One run of `load`: without the agent when `agent_args` is `None`, else
     /// with `sonde run AGENT_ARGS` started (and settled) before it, measured
-    /// idling for [`IDLE_WINDOW`], given [`DRAIN`] after it, and stopped.
-    /// `cgroups` are the ones whose CPU time is read.
+    /// idling for [`IDLE_WINDOW`], given [`DRAIN`] after it, and stopped;
+    /// with `bpf_stats`, `kernel.bpf_stats_enabled` is on meanwhile, for the
+    /// run time of its programs (which it slows down). `cgroups` are the
+    /// ones whose CPU time is read.
     pub fn measure<T>(
         &mut self,
         agent_args: Option<&[String]>,
+        bpf_stats: bool,
         cgroups: &[&Cgroup],
         load: impl FnOnce() -> Result<T>,
     ) -> Result<(T, Measured)> {
         let mut foreign_sonde = self.wait_for_quiet_host()?;
         let mut agent = agent_args.map(|args| self.start_agent(args)).transpose()?;
         // Counted only while enabled, and restored on every way out.
-        let stats_enabled = agent.as_ref().map(|_| StatsEnabled::enable()).transpose()?;
+        let stats_enabled = agent
+            .as_ref()
+            .filter(|_| bpf_stats)
+            .map(|_| StatsEnabled::enable())
+            .transpose()?;
         let ours = match &agent {
             Some(agent) => agent.program_ids()?,
             None => BTreeSet::new(),
@@ -352,7 +362,8 @@ impl Harness {
                 window,
                 cpu: after.cpu.saturating_sub(before.cpu),
                 peak_rss_kib,
-                bpf: bpf::usage_between(&before.programs, &after.programs, &ours),
+                bpf: bpf_stats
+                    .then(|| bpf::usage_between(&before.programs, &after.programs, &ours)),
                 seen: after.metrics.since(before.metrics),
                 idle: Idle {
                     window: before.at.duration_since(idle_start.at),
@@ -408,13 +419,13 @@ mod tests {
             window: Duration::from_secs(10),
             cpu: Duration::from_millis(90),
             peak_rss_kib: 1024,
-            bpf: BTreeMap::from([(
+            bpf: Some(BTreeMap::from([(
                 "sonde_sock_send".to_owned(),
                 bpf::Usage {
                     run_time_ns: 4_500_000,
                     run_cnt: 9000,
                 },
-            )]),
+            )])),
             seen: Metrics::default(),
             idle: Idle {
                 window: Duration::from_secs(2),
@@ -432,8 +443,10 @@ mod tests {
         // 90 ms less 10 ms / 2 s × 10 s.
         assert!((usage.cpu_ms_per_1k_net(9000).unwrap() - 40.0 / 9.0).abs() < 1e-9);
         assert_eq!(usage.idle_cpu_ms_per_s(), Some(5.0));
-        assert_eq!(usage.bpf_ns(), (4_500_000.0, 4_050_000.0));
+        assert_eq!(usage.bpf_ns(), Some((4_500_000.0, 4_050_000.0)));
         assert_eq!(usage.bpf_ns_per(9000), Some(500.0));
+        let unmeasured = AgentUsage { bpf: None, ..usage };
+        assert_eq!(unmeasured.bpf_ns_per(9000), None);
         assert_eq!(
             net_of_idle(7.0, Duration::from_secs(1), 3.0, Duration::ZERO),
             7.0

@@ -300,47 +300,54 @@ impl Bench {
         let addr = gunicorn.addr();
         let duration = self.plan.duration();
         let (plan, service) = (&self.plan, &self.service);
-        let (mut run, measured) = self.harness.measure(agent_args, &[service], || {
-            let run = match load {
-                Load::Saturation => {
-                    let report = wrk::run(addr, server::HELLO, plan.connections, duration)?;
-                    Run {
-                        load,
-                        with_agent,
-                        requests: report.requests.saturating_sub(report.bad_status),
-                        requests_per_second: report.requests_per_second,
-                        p50: report.p50,
-                        p99: report.p99,
-                        errors: report.socket_errors + report.bad_status,
-                        foreign_sonde: false,
-                        window: Duration::ZERO,
-                        service_cpu: Duration::ZERO,
-                        other_cpu: Duration::ZERO,
-                        agent: None,
-                    }
-                }
-                Load::FixedRate => {
-                    let outcome =
-                        openloop::run(addr, server::HELLO, plan.rate, duration, RATE_CLIENTS);
-                    Run {
-                        load,
-                        with_agent,
-                        requests: outcome.ok,
-                        requests_per_second: outcome.achieved_rate(),
-                        p50: outcome.percentile(50.0),
-                        p99: outcome.percentile(99.0),
-                        errors: outcome.sent.saturating_sub(outcome.ok),
-                        foreign_sonde: false,
-                        window: Duration::ZERO,
-                        service_cpu: Duration::ZERO,
-                        other_cpu: Duration::ZERO,
-                        agent: None,
-                    }
-                }
-            };
-            gunicorn.check_running()?;
-            Ok(run)
-        })?;
+        let (mut run, measured) =
+            self.harness
+                .measure(agent_args, with_agent, &[service], || {
+                    let run = match load {
+                        Load::Saturation => {
+                            let report = wrk::run(addr, server::HELLO, plan.connections, duration)?;
+                            Run {
+                                load,
+                                with_agent,
+                                requests: report.requests.saturating_sub(report.bad_status),
+                                requests_per_second: report.requests_per_second,
+                                p50: report.p50,
+                                p99: report.p99,
+                                errors: report.socket_errors + report.bad_status,
+                                foreign_sonde: false,
+                                window: Duration::ZERO,
+                                service_cpu: Duration::ZERO,
+                                other_cpu: Duration::ZERO,
+                                agent: None,
+                            }
+                        }
+                        Load::FixedRate => {
+                            let outcome = openloop::run(
+                                addr,
+                                server::HELLO,
+                                plan.rate,
+                                duration,
+                                RATE_CLIENTS,
+                            );
+                            Run {
+                                load,
+                                with_agent,
+                                requests: outcome.ok,
+                                requests_per_second: outcome.achieved_rate(),
+                                p50: outcome.percentile(50.0),
+                                p99: outcome.percentile(99.0),
+                                errors: outcome.sent.saturating_sub(outcome.ok),
+                                foreign_sonde: false,
+                                window: Duration::ZERO,
+                                service_cpu: Duration::ZERO,
+                                other_cpu: Duration::ZERO,
+                                agent: None,
+                            }
+                        }
+                    };
+                    gunicorn.check_running()?;
+                    Ok(run)
+                })?;
         run.foreign_sonde = measured.foreign_sonde;
         run.window = measured.window;
         run.service_cpu = measured.cgroup_cpu[0];

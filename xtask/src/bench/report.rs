@@ -305,11 +305,15 @@ pub struct BpfTotals {
 }
 
 impl BpfTotals {
-    /// Adds a with-agent run that did `count` things.
+    /// Adds a with-agent run that did `count` things, if its eBPF time was
+    /// measured.
     pub fn add(&mut self, agent: &AgentUsage, count: u64) {
+        let (Some(bpf), Some((_, net))) = (&agent.bpf, agent.bpf_ns()) else {
+            return;
+        };
         self.count += count;
-        self.net_ns += agent.bpf_ns().1;
-        for (name, usage) in &agent.bpf {
+        self.net_ns += net;
+        for (name, usage) in bpf {
             self.by_program.entry(name.clone()).or_default().add(*usage);
         }
     }
@@ -996,13 +1000,13 @@ mod tests {
                 },
                 cpu: Duration::from_millis(cpu_ms),
                 peak_rss_kib: 50 * 1024,
-                bpf: BTreeMap::from([(
+                bpf: Some(BTreeMap::from([(
                     "sonde_sock_send".to_owned(),
                     Usage {
                         run_time_ns: requests * 500,
                         run_cnt: requests * 2,
                     },
-                )]),
+                )])),
                 seen: Metrics {
                     server_requests: requests as f64,
                     ..Metrics::default()

@@ -11,8 +11,11 @@
 //!    observe; each run is a new pgbench, whose connections open after the
 //!    agent started. Every run: pgbench's throughput and latency, the CPU
 //!    time of the server, of pgbench and of every other process of the host;
-//!    with the agent: its CPU time, peak RSS, eBPF run time, and the calls it
-//!    counted against pgbench's transactions.
+//!    with the agent: its CPU time, peak RSS, and the calls it counted
+//!    against pgbench's transactions. After the pairs of a mode, with-agent
+//!    runs with `kernel.bpf_stats_enabled=1` give the eBPF run time: the
+//!    statistics add a clock read before and after every program run, a
+//!    cost of the measurement that the pairs leave out.
 //!
 //! Results go to stdout and to the `## SQL` section of BENCHMARKS.md.
 
@@ -48,6 +51,11 @@ pub struct SqlArgs {
     /// Pairs of runs in the second mode; 0 skips it.
     #[arg(long, default_value_t = 3)]
     pub variant_pairs: usize,
+    /// With-agent runs per mode after the pairs, with
+    /// `kernel.bpf_stats_enabled=1` for the eBPF time per transaction (the
+    /// pairs leave it off: it adds to every program run).
+    #[arg(long, default_value_t = 1)]
+    pub stats_runs: usize,
     /// Seconds of each run.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
@@ -82,6 +90,7 @@ impl SqlArgs {
         if self.quick {
             plan.pairs = 1;
             plan.variant_pairs = plan.variant_pairs.min(1);
+            plan.stats_runs = plan.stats_runs.min(1);
             plan.seconds = 3;
             plan.no_criterion = true;
             plan.no_write = true;
@@ -142,6 +151,14 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run with `kernel.bpf_stats_enabled=1`, outside the pairs.
+    pub fn with_bpf_stats(&self) -> bool {
+        self.measured
+            .agent
+            .as_ref()
+            .is_some_and(|agent| agent.bpf.is_some())
+    }
+
     fn cpu_us_per_transaction(&self, which: usize) -> Option<f64> {
         let cpu = self.measured.cgroup_cpu.get(which)?;
         let transactions = self.report.transactions;
@@ -234,15 +251,18 @@ pub fn main(args: &SqlArgs) -> Result<ExitCode> {
                 mode,
                 Duration::from_secs(plan.seconds.max(1)),
             );
-            for index in 0..2 * pairs {
-                let with_agent = stats::with_agent_at(index);
+            // The pairs, then the runs with eBPF statistics.
+            let total = 2 * pairs + plan.stats_runs;
+            for index in 0..total {
+                let paired = index < 2 * pairs;
+                let with_agent = !paired || stats::with_agent_at(index);
                 let agent_args = with_agent.then_some(agent_args.as_slice());
-                let (report, measured) =
-                    harness.measure(agent_args, &[&client, &server], || {
-                        let report = pgbench::run(client.command(&pgbench).args(load.args()))?;
-                        postgres.check_running()?;
-                        Ok(report)
-                    })?;
+                let cgroups = [&client, &server];
+                let (report, measured) = harness.measure(agent_args, !paired, &cgroups, || {
+                    let report = pgbench::run(client.command(&pgbench).args(load.args()))?;
+                    postgres.check_running()?;
+                    Ok(report)
+                })?;
                 let run = Run {
                     mode,
                     with_agent,
@@ -250,10 +270,9 @@ pub fn main(args: &SqlArgs) -> Result<ExitCode> {
                     measured,
                 };
                 eprintln!(
-                    "xtask: bench: {} run {}/{}: {}",
+                    "xtask: bench: {} run {}/{total}: {}",
                     mode.name(),
                     index + 1,
-                    2 * pairs,
                     sql_report::run_line(&run)
                 );
                 runs.push(run);

@@ -41,10 +41,15 @@ pub struct ModeSummary {
     pub client_ratio: Option<f64>,
     pub other_cpus_without: Option<f64>,
     pub other_cpus_with: Option<f64>,
+    /// tps of the runs with eBPF statistics on (outside the pairs), median,
+    /// and its ratio to `tps_without`.
+    pub tps_with_stats: Option<f64>,
+    pub tps_with_stats_ratio: Option<f64>,
     /// Agent CPU milliseconds per 1,000 transactions: all, and less its idle rate.
     pub cpu_ms_per_1k: Option<f64>,
     pub cpu_ms_per_1k_net: Option<f64>,
-    /// eBPF time over the with-agent runs.
+    /// Runs with eBPF statistics on, and the eBPF time over them.
+    pub bpf_runs: usize,
     pub bpf: BpfTotals,
     /// PostgreSQL calls the agent counted ÷ transactions, over with-agent runs.
     pub seen_fraction: Option<f64>,
@@ -54,7 +59,8 @@ pub struct ModeSummary {
 }
 
 pub fn summarize(runs: &[Run], mode: Mode) -> ModeSummary {
-    let runs: Vec<&Run> = runs.iter().filter(|r| r.mode == mode).collect();
+    let all: Vec<&Run> = runs.iter().filter(|r| r.mode == mode).collect();
+    let (stats_runs, runs): (Vec<&Run>, Vec<&Run>) = all.iter().partition(|r| r.with_bpf_stats());
     let median = |f: &dyn Fn(&Run) -> Option<f64>, with: bool| -> Option<f64> {
         let values: Vec<f64> = runs
             .iter()
@@ -87,9 +93,12 @@ pub fn summarize(runs: &[Run], mode: Mode) -> ModeSummary {
             .as_ref()?
             .cpu_ms_per_1k_net(r.report.transactions)
     };
+    let tps_without = median(&tps, false);
+    let stats_tps: Vec<f64> = stats_runs.iter().map(|r| r.report.tps).collect();
+    let tps_with_stats = stats::median(&stats_tps);
     let mut bpf = BpfTotals::default();
     let (mut transactions, mut seen, mut dropped_events) = (0, 0.0, 0.0);
-    for run in &runs {
+    for run in &all {
         if let Some(agent) = &run.measured.agent {
             bpf.add(agent, run.report.transactions);
             transactions += run.report.transactions;
@@ -99,7 +108,7 @@ pub fn summarize(runs: &[Run], mode: Mode) -> ModeSummary {
     }
     ModeSummary {
         pairs: runs.len() / 2,
-        tps_without: median(&tps, false),
+        tps_without,
         tps_with: median(&tps, true),
         tps_ratio: paired(&tps),
         latency_without: median(&latency, false),
@@ -113,13 +122,18 @@ pub fn summarize(runs: &[Run], mode: Mode) -> ModeSummary {
         client_ratio: paired(&client),
         other_cpus_without: median(&other, false),
         other_cpus_with: median(&other, true),
+        tps_with_stats,
+        tps_with_stats_ratio: tps_with_stats
+            .zip(tps_without)
+            .and_then(|(w, wo)| stats::ratio(w, wo)),
         cpu_ms_per_1k: median(&cpu, true),
         cpu_ms_per_1k_net: median(&cpu_net, true),
+        bpf_runs: stats_runs.len(),
         bpf,
         seen_fraction: (transactions > 0).then(|| seen / transactions as f64),
         dropped_events,
-        failed: runs.iter().map(|r| r.report.failed).sum(),
-        foreign_runs: runs.iter().filter(|r| r.measured.foreign_sonde).count(),
+        failed: all.iter().map(|r| r.report.failed).sum(),
+        foreign_runs: all.iter().filter(|r| r.measured.foreign_sonde).count(),
     }
 }
 
@@ -206,12 +220,14 @@ pub fn render(results: &Results, machine: &report::Machine, invocation: &str) ->
     let mut loads = Vec::new();
     for (mode, summary) in &modes {
         loads.push(format!(
-            "`pgbench -n -S -c{} -j{} -T{} -M{} -h127.0.0.1`, {} pairs",
+            "`pgbench -n -S -c{} -j{} -T{} -M{} -h127.0.0.1`, {} pairs and {} with-agent run(s) \
+             with eBPF statistics",
             plan.clients,
             plan.threads,
             plan.seconds,
             mode.name(),
-            summary.pairs
+            summary.pairs,
+            summary.bpf_runs,
         ));
     }
     let _ = writeln!(
@@ -227,11 +243,15 @@ pub fn render(results: &Results, machine: &report::Machine, invocation: &str) ->
          with-agent run starts the agent, waits {settle} s, measures {idle} s of idling, then the \
          load and {drain} s of draining. CPU per transaction is utime+stime (the agent's from \
          /proc/PID/stat, the server's and pgbench's from their cgroups' cpu.stat) over load and \
-         drain ÷ transactions. eBPF time is the `run_time_ns` of the agent's programs \
-         (`kernel.bpf_stats_enabled=1` during with-agent runs only) over load and drain, summed \
-         over the mode's with-agent runs ÷ transactions; it includes the server's side of each \
+         drain ÷ transactions. The pairs run with `kernel.bpf_stats_enabled=0`: the statistics \
+         add a clock read before and after every program run, a cost of the measurement, not of \
+         the agent (the rows \"throughput with eBPF statistics on\" show the throughput with \
+         them). After a mode's pairs, {stats_runs} \
+         with-agent run(s) with it on give the eBPF time: the `run_time_ns` of the agent's \
+         programs over load and drain ÷ transactions; it includes the server's side of each \
          transaction (its sends and receives run the agent's programs, which then leave it \
          alone).",
+        stats_runs = plan.stats_runs,
         settle = harness::SETTLE.as_secs(),
         idle = harness::IDLE_WINDOW.as_secs(),
         drain = harness::DRAIN.as_secs(),
@@ -289,6 +309,14 @@ pub fn render(results: &Results, machine: &report::Machine, invocation: &str) ->
                 None,
                 None,
                 2,
+            ),
+            (
+                "throughput with eBPF statistics on (not paired), tps",
+                s.tps_without,
+                s.tps_with_stats,
+                s.tps_with_stats_ratio,
+                None,
+                0,
             ),
         ];
         for (name, without, with, ratio, goal, decimals) in rows {
@@ -506,7 +534,11 @@ fn render_runs(w: &mut String, runs: &[Run]) {
             "| {} | {} | {}{} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             index + 1,
             run.mode.name(),
-            if run.with_agent { "with" } else { "without" },
+            match (run.with_agent, run.with_bpf_stats()) {
+                (true, true) => "with, eBPF stats",
+                (true, false) => "with",
+                (false, _) => "without",
+            },
             if run.measured.foreign_sonde {
                 " (other sonde)"
             } else {
@@ -551,7 +583,9 @@ mod tests {
         sql::SqlArgs,
     };
 
-    fn run(mode: Mode, with_agent: bool, tps: f64) -> Run {
+    /// A run without the agent, with it, or with it and eBPF statistics on.
+    fn run(mode: Mode, agent: (bool, bool), tps: f64) -> Run {
+        let (with_agent, bpf_stats) = agent;
         let transactions = (tps * 10.0) as u64;
         Run {
             mode,
@@ -573,13 +607,15 @@ mod tests {
                     window: Duration::from_secs(10),
                     cpu: Duration::from_millis(transactions / 200),
                     peak_rss_kib: 64 * 1024,
-                    bpf: BTreeMap::from([(
-                        "sonde_sock_send".to_owned(),
-                        Usage {
-                            run_time_ns: transactions * 1200,
-                            run_cnt: transactions * 2,
-                        },
-                    )]),
+                    bpf: bpf_stats.then(|| {
+                        BTreeMap::from([(
+                            "sonde_sock_send".to_owned(),
+                            Usage {
+                                run_time_ns: transactions * 1200,
+                                run_cnt: transactions * 2,
+                            },
+                        )])
+                    }),
                     seen: Metrics {
                         postgresql_operations: transactions as f64 + 2.0,
                         ..Metrics::default()
@@ -597,22 +633,31 @@ mod tests {
             #[command(flatten)]
             args: SqlArgs,
         }
+        const WITHOUT: (bool, bool) = (false, false);
+        const WITH: (bool, bool) = (true, false);
+        const STATS: (bool, bool) = (true, true);
         let runs = vec![
-            run(Mode::Simple, false, 20_000.0),
-            run(Mode::Simple, true, 19_000.0),
-            run(Mode::Prepared, false, 40_000.0),
-            run(Mode::Prepared, true, 40_000.0),
+            run(Mode::Simple, WITHOUT, 20_000.0),
+            run(Mode::Simple, WITH, 19_000.0),
+            run(Mode::Simple, STATS, 16_000.0),
+            run(Mode::Prepared, WITHOUT, 40_000.0),
+            run(Mode::Prepared, WITH, 40_000.0),
+            run(Mode::Prepared, STATS, 36_000.0),
         ];
         let summary = summarize(&runs, Mode::Simple);
         assert_eq!(summary.pairs, 1);
         assert_eq!(summary.tps_ratio, Some(0.95));
+        assert_eq!(summary.tps_with, Some(19_000.0));
+        assert_eq!(summary.tps_with_stats_ratio, Some(0.8));
         assert_eq!(summary.server_us_without, Some(20.0));
         assert_eq!(summary.cpu_ms_per_1k, Some(5.0));
+        // From the run with statistics only.
+        assert_eq!(summary.bpf.count, 160_000);
         assert_eq!(
             summary.bpf.per_unit(summary.bpf.total_ns() as f64),
             Some(1200.0)
         );
-        assert!((summary.seen_fraction.unwrap() - 190_002.0 / 190_000.0).abs() < 1e-12);
+        assert!((summary.seen_fraction.unwrap() - 350_004.0 / 350_000.0).abs() < 1e-12);
         // 10 s busy less 2 s of this process, the agent's 0.95 s, 4 s of the server.
         assert!((runs[1].other_cpus().unwrap() - 0.305).abs() < 1e-9);
 
@@ -673,11 +718,19 @@ mod tests {
         assert!(text.contains("framing runs at 100.00 GB/s"), "{text}");
         assert!(text.contains("100.0 % with `-Msimple`"), "{text}");
         assert!(
+            text.contains("| 3 | simple | with, eBPF stats | 16000 | 0.500 | 160000 | 0 | 0.80 | 5.0 | 1.20 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| Simple protocol: throughput with eBPF statistics on (not paired), tps | 20000 | 16000 | 0.800 | – |  |"),
+            "{text}"
+        );
+        assert!(
             text.contains("### eBPF time by program, `-Mprepared`"),
             "{text}"
         );
         assert!(
-            text.contains("| 2 | simple | with | 19000 | 0.421 | 190000 | 0 | 0.95 | 5.0 | 1.20 | 100.0 % | 64.0 | 21.1 | 10.5 | 0.30 |"),
+            text.contains("| 2 | simple | with | 19000 | 0.421 | 190000 | 0 | 0.95 | 5.0 | – | 100.0 % | 64.0 | 21.1 | 10.5 | 0.30 |"),
             "{text}"
         );
     }
