@@ -107,7 +107,8 @@ pub fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
-/// The checked-out commit, `+ changes` when the tree differs from it.
+/// The checked-out commit, `+ uncommitted changes` when the tree (but for
+/// BENCHMARKS.md) differs from it.
 fn tree_version() -> String {
     let git = |args: &[&str]| {
         Command::new("git")
@@ -120,7 +121,15 @@ fn tree_version() -> String {
             .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
     match git(&["rev-parse", "--short", "HEAD"]) {
-        Some(commit) => match git(&["status", "--porcelain", "--untracked-files=no"]) {
+        // BENCHMARKS.md is what a run writes: its changes are not the tree's.
+        Some(commit) => match git(&[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)BENCHMARKS.md",
+        ]) {
             Some(changes) if !changes.is_empty() => format!("{commit} + uncommitted changes"),
             _ => commit,
         },
