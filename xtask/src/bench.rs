@@ -5,11 +5,17 @@
 mod agent;
 mod bpf;
 mod cgroup;
+mod criterion;
+mod harness;
 mod http;
 mod json;
 mod openloop;
+mod pgbench;
+mod postgres;
 mod report;
 mod server;
+mod sql;
+mod sql_report;
 mod stats;
 mod syscalls;
 mod system;
@@ -32,6 +38,10 @@ pub enum Bench {
     /// Django under gunicorn with and without the agent: throughput, latency,
     /// agent CPU and RSS, eBPF time per request, cost to unobserved processes.
     Http(http::HttpArgs),
+    /// pgbench select-only against PostgreSQL with and without the agent:
+    /// throughput, agent CPU and RSS, eBPF time per transaction, queries
+    /// counted; PostgreSQL framing and SQL normalization throughput (criterion).
+    Sql(sql::SqlArgs),
 }
 
 pub fn main(args: BenchArgs) -> Result<ExitCode> {
@@ -41,6 +51,7 @@ pub fn main(args: BenchArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Bench::Http(args)) => http::main(&args),
+        Some(Bench::Sql(args)) => sql::main(&args),
     }
 }
 
@@ -68,5 +79,7 @@ mod tests {
         let list = list();
         assert!(list.contains("\n  http "), "{list}");
         assert!(list.contains("eBPF time per request"), "{list}");
+        assert!(list.contains("\n  sql "), "{list}");
+        assert!(list.contains("eBPF time per transaction"), "{list}");
     }
 }

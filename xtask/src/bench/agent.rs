@@ -11,9 +11,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 
 use super::{bpf, openloop, system};
+use crate::{
+    build_cmd,
+    paths::{self, Profile},
+    setup,
+};
 
 /// How long the agent may take to load its probes and answer /readyz.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -26,6 +31,28 @@ pub struct Agent {
     child: Child,
     listen: SocketAddr,
     log: PathBuf,
+}
+
+/// The agent to measure: built now, or the existing release binary.
+pub fn binary(no_build: bool) -> Result<PathBuf> {
+    if no_build {
+        let binary = paths::agent_binary(Profile::Release);
+        ensure!(
+            binary.is_file(),
+            "{} does not exist: run `cargo xtask build` or drop --no-build",
+            binary.display()
+        );
+        return Ok(binary);
+    }
+    let route = setup::ensure()?;
+    Ok(build_cmd::build(route, Profile::Release)?.binary)
+}
+
+/// The agent's command line as a report shows it.
+pub fn command_line(extra: &[String]) -> String {
+    let placeholder = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let args = run_args(placeholder, Path::new("SCRATCH/agent-data"), extra);
+    format!("sonde {} > /dev/null", args.join(" ")).replace("127.0.0.1:0 ", "127.0.0.1:PORT ")
 }
 
 /// The `sonde run` arguments for a benchmark run: JSON lines (to /dev/null),
@@ -147,14 +174,14 @@ impl Agent {
     /// SIGTERM, then SIGKILL after [`STOP_TIMEOUT`]; whether it stopped in time.
     pub fn stop(mut self) -> bool {
         let target = self.child.id().to_string();
-        system::stop(&mut self.child, &target, STOP_TIMEOUT)
+        system::stop(&mut self.child, &target, "TERM", STOP_TIMEOUT)
     }
 }
 
 impl Drop for Agent {
     fn drop(&mut self) {
         let target = self.child.id().to_string();
-        system::stop(&mut self.child, &target, STOP_TIMEOUT);
+        system::stop(&mut self.child, &target, "TERM", STOP_TIMEOUT);
     }
 }
 
@@ -165,6 +192,9 @@ pub struct Metrics {
     pub server_requests: f64,
     /// Events lost for any reason (sum of `sonde_events_dropped_total`).
     pub dropped_events: f64,
+    /// Calls to PostgreSQL servers counted (sum of
+    /// `db_client_operation_duration_seconds_count{db_system_name="postgresql"}`).
+    pub postgresql_operations: f64,
 }
 
 impl Metrics {
@@ -175,13 +205,18 @@ impl Metrics {
             let Some((series, value)) = line.rsplit_once(' ') else {
                 continue;
             };
-            let name = series.split('{').next().unwrap_or_default();
+            let (name, labels) = series.split_once('{').unwrap_or((series, ""));
             let Ok(value) = value.parse::<f64>() else {
                 continue;
             };
             match name {
                 "http_server_request_duration_seconds_count" => metrics.server_requests += value,
                 "sonde_events_dropped_total" => metrics.dropped_events += value,
+                "db_client_operation_duration_seconds_count"
+                    if has_label(labels, "db_system_name", "postgresql") =>
+                {
+                    metrics.postgresql_operations += value
+                }
                 _ => {}
             }
         }
@@ -193,8 +228,18 @@ impl Metrics {
         Metrics {
             server_requests: self.server_requests - before.server_requests,
             dropped_events: self.dropped_events - before.dropped_events,
+            postgresql_operations: self.postgresql_operations - before.postgresql_operations,
         }
     }
+}
+
+/// Whether the labels of a series (`a="x",b="y"}`) hold `name="value"`.
+fn has_label(labels: &str, name: &str, value: &str) -> bool {
+    let wanted = format!("{name}=\"{value}\"");
+    labels
+        .trim_end_matches('}')
+        .split(',')
+        .any(|label| label == wanted)
 }
 
 #[cfg(test)]
@@ -212,6 +257,10 @@ http_server_request_duration_seconds_bucket{http_route=\"/hello\",le=\"0.005\"} 
 http_server_request_duration_seconds_count{http_request_method=\"GET\",http_route=\"/hello\",service_name=\"shop\"} 100
 http_server_request_duration_seconds_count{http_request_method=\"GET\",http_route=\"/a b\",service_name=\"x\"} 5
 http_client_request_duration_seconds_count{http_route=\"/hello\"} 100
+db_client_operation_duration_seconds_count{db_system_name=\"postgresql\",db_operation_name=\"SELECT\"} 40
+db_client_operation_duration_seconds_count{db_operation_name=\"INSERT\",db_system_name=\"postgresql\"} 2
+db_client_operation_duration_seconds_bucket{db_system_name=\"postgresql\",le=\"0.005\"} 40
+db_client_operation_duration_seconds_count{db_system_name=\"mysql\"} 7
 garbage line
 ";
         let metrics = Metrics::parse(text);
@@ -219,14 +268,17 @@ garbage line
             metrics,
             Metrics {
                 server_requests: 105.0,
-                dropped_events: 7.0
+                dropped_events: 7.0,
+                postgresql_operations: 42.0,
             }
         );
         let later = Metrics {
             server_requests: 205.0,
             dropped_events: 7.0,
+            postgresql_operations: 50.0,
         };
         assert_eq!(later.since(metrics).server_requests, 100.0);
+        assert_eq!(later.since(metrics).postgresql_operations, 8.0);
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! host where other people's tests run gunicorn too.
 
 use std::{
+    ffi::OsStr,
     fs,
     path::{Path, PathBuf},
+    process::Command,
     thread,
     time::Duration,
 };
@@ -45,10 +47,18 @@ impl Cgroup {
         Ok(Duration::from_micros(usec))
     }
 
+    /// `program`, started inside this cgroup (through a shell that moves
+    /// itself in, then execs it): it and every process it forks run inside.
+    /// Its arguments are added to the command returned.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut sh = Command::new("sh");
+        sh.arg("-c").arg(self.enter_then_exec()).arg(program);
+        sh
+    }
+
     /// A shell prefix that moves the shell into this cgroup, then execs the
-    /// command that follows (`sh -c SCRIPT PROGRAM ARGS…`): the service and
-    /// every process it forks start inside.
-    pub fn enter_then_exec(&self) -> String {
+    /// command that follows (`sh -c SCRIPT PROGRAM ARGS…`).
+    fn enter_then_exec(&self) -> String {
         format!(
             "echo $$ > '{}/cgroup.procs' && exec \"$0\" \"$@\"",
             self.path.display()
@@ -122,6 +132,12 @@ mod tests {
             cgroup.enter_then_exec(),
             r#"echo $$ > '/sys/fs/cgroup/x/cgroup.procs' && exec "$0" "$@""#
         );
+        let mut command = cgroup.command("/bin/true");
+        command.arg("-x");
+        let args: Vec<_> = command.get_args().collect();
+        assert_eq!(command.get_program(), "sh");
+        assert_eq!(args[0], "-c");
+        assert_eq!(args[2..], ["/bin/true", "-x"]);
         std::mem::forget(cgroup);
     }
 }

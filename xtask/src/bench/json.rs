@@ -1,4 +1,5 @@
-//! Just enough JSON to read `bpftool -j` output, so xtask needs no JSON crate.
+//! Just enough JSON to read `bpftool -j` output and criterion's estimates,
+//! so xtask needs no JSON crate.
 //!
 //! A complete reader of RFC 8259 values; numbers are kept as their text and
 //! converted on request, so 64-bit counters keep every digit.
@@ -28,6 +29,13 @@ impl Value {
     }
 
     pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Number(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(text) => text.parse().ok(),
             _ => None,
@@ -289,6 +297,8 @@ mod tests {
         let items = value.get("a").and_then(Value::as_array).unwrap();
         assert_eq!(items[0].as_u64(), Some(1));
         assert_eq!(items[1], Value::Number("-2.5e3".into()));
+        assert_eq!(items[1].as_f64(), Some(-2500.0));
+        assert_eq!(items[2].as_f64(), None);
         assert_eq!(items[2], Value::Bool(true));
         assert_eq!(items[4], Value::Null);
         let c = value.get("b").and_then(|b| b.get("c")).unwrap();

@@ -2,13 +2,19 @@
 //! the `## HTTP` section of BENCHMARKS.md (and printed).
 
 use std::{
-    collections::BTreeMap, fmt::Write as _, fs, path::Path, process::Command, time::Duration,
+    collections::BTreeMap,
+    fmt::Write as _,
+    fs,
+    path::Path,
+    process::Command,
+    time::{Duration, Instant},
 };
 
 use anyhow::{Context, Result};
 
 use super::{
     bpf::Usage,
+    harness::{self, AgentUsage},
     http::{self, Condition, Load, LoopSample, Results, Run},
     stats,
     syscalls::Call,
@@ -52,6 +58,43 @@ impl Machine {
     }
 }
 
+/// How this benchmark was started, for the report.
+pub fn invocation() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("cargo xtask {}", args.join(" "))
+}
+
+/// How long a benchmark took, and the host's load when it started and ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    pub elapsed: Duration,
+    /// /proc/loadavg's first three fields at the start and at the end.
+    pub load_average: [String; 2],
+}
+
+/// Started with a benchmark; [`Stopwatch::stop`] gives its [`Timing`].
+#[derive(Debug)]
+pub struct Stopwatch {
+    started: Instant,
+    load_at_start: String,
+}
+
+impl Stopwatch {
+    pub fn start() -> Stopwatch {
+        Stopwatch {
+            started: Instant::now(),
+            load_at_start: load_average(),
+        }
+    }
+
+    pub fn stop(self) -> Timing {
+        Timing {
+            elapsed: self.started.elapsed(),
+            load_average: [self.load_at_start, load_average()],
+        }
+    }
+}
+
 /// The 1, 5 and 15 minute load averages, from /proc/loadavg.
 pub fn load_average() -> String {
     fs::read_to_string("/proc/loadavg")
@@ -64,7 +107,8 @@ pub fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
-/// The checked-out commit, `+ changes` when the tree differs from it.
+/// The checked-out commit, `+ uncommitted changes` when the tree (but for
+/// BENCHMARKS.md) differs from it.
 fn tree_version() -> String {
     let git = |args: &[&str]| {
         Command::new("git")
@@ -77,7 +121,15 @@ fn tree_version() -> String {
             .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
     match git(&["rev-parse", "--short", "HEAD"]) {
-        Some(commit) => match git(&["status", "--porcelain", "--untracked-files=no"]) {
+        // BENCHMARKS.md is what a run writes: its changes are not the tree's.
+        Some(commit) => match git(&[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)BENCHMARKS.md",
+        ]) {
             Some(changes) if !changes.is_empty() => format!("{commit} + uncommitted changes"),
             _ => commit,
         },
@@ -101,7 +153,7 @@ pub enum Goal {
 }
 
 impl Goal {
-    fn describe(self) -> String {
+    pub fn describe(self) -> String {
         match self {
             Goal::AtLeast(x) => format!("≥ {}", trim_float(x)),
             Goal::AtMost(x) => format!("≤ {}", trim_float(x)),
@@ -170,54 +222,22 @@ pub fn other_cpus(run: &Run) -> Option<f64> {
 
 /// Agent CPU milliseconds per 1,000 requests of a with-agent run.
 pub fn cpu_ms_per_1k(run: &Run) -> Option<f64> {
-    let agent = run.agent.as_ref()?;
-    (run.requests > 0).then(|| agent.cpu.as_secs_f64() * 1e6 / run.requests as f64)
-}
-
-/// `amount` used over `window`, less what the idle rate (`idle_amount` over
-/// `idle_window`) accounts for in that time.
-pub fn net_of_idle(amount: f64, window: Duration, idle_amount: f64, idle_window: Duration) -> f64 {
-    if idle_window.is_zero() {
-        return amount;
-    }
-    amount - idle_amount * window.as_secs_f64() / idle_window.as_secs_f64()
+    run.agent.as_ref()?.cpu_ms_per_1k(run.requests)
 }
 
 /// Agent CPU milliseconds per 1,000 requests, less its idle rate.
 pub fn cpu_ms_per_1k_net(run: &Run) -> Option<f64> {
-    let agent = run.agent.as_ref()?;
-    let cpu = net_of_idle(
-        agent.cpu.as_secs_f64(),
-        agent.window,
-        agent.idle.cpu.as_secs_f64(),
-        agent.idle.window,
-    );
-    (run.requests > 0).then(|| cpu * 1e6 / run.requests as f64)
+    run.agent.as_ref()?.cpu_ms_per_1k_net(run.requests)
 }
 
 /// Agent CPU milliseconds per second of its idle window.
 pub fn idle_cpu_ms_per_s(run: &Run) -> Option<f64> {
-    let idle = run.agent.as_ref()?.idle;
-    (!idle.window.is_zero()).then(|| idle.cpu.as_secs_f64() * 1e3 / idle.window.as_secs_f64())
-}
-
-/// eBPF nanoseconds of a with-agent run: all of it, and less the idle rate.
-pub fn bpf_ns(run: &Run) -> Option<(f64, f64)> {
-    let agent = run.agent.as_ref()?;
-    let total = agent.bpf.values().map(|u| u.run_time_ns).sum::<u64>() as f64;
-    let net = net_of_idle(
-        total,
-        agent.window,
-        agent.idle.bpf_ns as f64,
-        agent.idle.window,
-    );
-    Some((total, net))
+    run.agent.as_ref()?.idle_cpu_ms_per_s()
 }
 
 /// eBPF nanoseconds per request of a with-agent run.
 pub fn bpf_ns_per_request(run: &Run) -> Option<f64> {
-    let (total, _) = bpf_ns(run)?;
-    (run.requests > 0).then(|| total / run.requests as f64)
+    run.agent.as_ref()?.bpf_ns_per(run.requests)
 }
 
 pub fn summarize(runs: &[Run], load: Load) -> LoadSummary {
@@ -287,36 +307,73 @@ pub fn summarize(runs: &[Run], load: Load) -> LoadSummary {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BpfTotals {
     pub by_program: BTreeMap<String, Usage>,
-    /// Requests served in those runs.
-    pub requests: u64,
+    /// Things done in those runs (requests served, transactions).
+    pub count: u64,
     /// All programs, less what the idle rate accounts for.
     pub net_ns: f64,
 }
 
 impl BpfTotals {
+    /// Adds a with-agent run that did `count` things, if its eBPF time was
+    /// measured.
+    pub fn add(&mut self, agent: &AgentUsage, count: u64) {
+        let (Some(bpf), Some((_, net))) = (&agent.bpf, agent.bpf_ns()) else {
+            return;
+        };
+        self.count += count;
+        self.net_ns += net;
+        for (name, usage) in bpf {
+            self.by_program.entry(name.clone()).or_default().add(*usage);
+        }
+    }
+
     pub fn total_ns(&self) -> u64 {
         self.by_program.values().map(|u| u.run_time_ns).sum()
     }
 
-    pub fn per_request(&self, ns: f64) -> Option<f64> {
-        (self.requests > 0).then(|| ns / self.requests as f64)
+    pub fn per_unit(&self, ns: f64) -> Option<f64> {
+        (self.count > 0).then(|| ns / self.count as f64)
+    }
+
+    /// The table of eBPF time by program under `heading`, per `unit`
+    /// ("request"), over the with-agent runs' `counted` ("requests served").
+    pub fn render(&self, w: &mut String, heading: &str, unit: &str, counted: &str) {
+        let count = self.count;
+        let _ = writeln!(w, "{heading}\n");
+        let _ = writeln!(w, "Over {count} {counted} in the with-agent runs.\n");
+        let _ = writeln!(
+            w,
+            "| Program | Runs per {unit} | ns per run | ns per {unit} |"
+        );
+        let _ = writeln!(w, "|---|--:|--:|--:|");
+        let mut programs: Vec<(&String, &Usage)> = self.by_program.iter().collect();
+        programs.sort_by(|a, b| b.1.run_time_ns.cmp(&a.1.run_time_ns).then(a.0.cmp(b.0)));
+        for (name, usage) in programs {
+            let per_unit = |x: u64| (count > 0).then(|| x as f64 / count as f64);
+            let _ = writeln!(
+                w,
+                "| {name} | {} | {} | {} |",
+                opt(per_unit(usage.run_cnt), 2),
+                opt(
+                    (usage.run_cnt > 0).then(|| usage.run_time_ns as f64 / usage.run_cnt as f64),
+                    0
+                ),
+                opt(per_unit(usage.run_time_ns), 0),
+            );
+        }
+        let _ = writeln!(
+            w,
+            "| **total** | | | {} |\n",
+            opt(self.per_unit(self.total_ns() as f64), 0)
+        );
     }
 }
 
 pub fn bpf_totals(runs: &[Run]) -> BpfTotals {
     let mut totals = BpfTotals::default();
     for run in runs {
-        let (Some(agent), Some((_, net))) = (&run.agent, bpf_ns(run)) else {
-            continue;
-        };
-        totals.requests += run.requests;
-        totals.net_ns += net;
-        for (name, usage) in &agent.bpf {
-            totals
-                .by_program
-                .entry(name.clone())
-                .or_default()
-                .add(*usage);
+        if let Some(agent) = &run.agent {
+            totals.add(agent, run.requests);
         }
     }
     totals
@@ -358,7 +415,7 @@ pub fn load_name(load: Load) -> &'static str {
     }
 }
 
-fn opt(value: Option<f64>, decimals: usize) -> String {
+pub fn opt(value: Option<f64>, decimals: usize) -> String {
     value.map_or_else(|| "–".to_owned(), |v| format!("{v:.decimals$}"))
 }
 
@@ -388,7 +445,7 @@ pub fn run_line(run: &Run) -> String {
     line
 }
 
-fn percent(total: u64, part: f64) -> String {
+pub fn percent(total: u64, part: f64) -> String {
     if total == 0 {
         "–".to_owned()
     } else {
@@ -396,34 +453,9 @@ fn percent(total: u64, part: f64) -> String {
     }
 }
 
-/// The `## HTTP` section for BENCHMARKS.md.
-pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String {
-    let plan = &results.plan;
-    let sat = summarize(&results.runs, Load::Saturation);
-    let fixed = summarize(&results.runs, Load::FixedRate);
-    let bpf = bpf_totals(&results.runs);
-    let bpf_requests = bpf.requests;
-    let bpf_per_request = bpf.per_request(bpf.total_ns() as f64);
-    let bpf_per_request_net = bpf.per_request(bpf.net_ns);
-    let rss_mib = (results.peak_rss_kib > 0).then(|| results.peak_rss_kib as f64 / 1024.0);
-    let idle_cpu = stats::median(
-        &results
-            .runs
-            .iter()
-            .filter_map(idle_cpu_ms_per_s)
-            .collect::<Vec<_>>(),
-    );
-    let elapsed = results.elapsed.as_secs();
-
-    let mut out = String::new();
-    let w = &mut out;
-    let _ = writeln!(w, "{HEADING}\n");
-    let _ = writeln!(
-        w,
-        "What observing a Django service costs (issue 3): the `/hello` view of tests/django under \
-         gunicorn (2 sync workers, a connection per request) on 127.0.0.1, in runs alternating \
-         without and with the agent (A B B A …) in one invocation.\n"
-    );
+/// The lines every section starts with: date, machine, command, load, tree.
+pub fn render_header(w: &mut String, machine: &Machine, invocation: &str, timing: &Timing) {
+    let elapsed = timing.elapsed.as_secs();
     let _ = writeln!(w, "- Date: {}", machine.date);
     let _ = writeln!(
         w,
@@ -439,14 +471,90 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
     let _ = writeln!(
         w,
         "- Host load average (1/5/15 min) at the start: {}; at the end: {} (the machine is shared)",
-        results.load_average[0], results.load_average[1]
+        timing.load_average[0], timing.load_average[1]
     );
     let _ = writeln!(w, "- Tree: {}", tree_version());
+}
+
+/// The head of the table of measures, whose rows are [`ratio_row`] and [`value_row`].
+pub fn measures_table_head(w: &mut String) {
+    let _ = writeln!(
+        w,
+        "| Measure | Without agent | With agent | With ÷ without | Goal | |"
+    );
+    let _ = writeln!(w, "|---|--:|--:|--:|---|---|");
+}
+
+/// A measure taken without and with the agent; the goal is on the ratio.
+pub fn ratio_row(
+    w: &mut String,
+    name: &str,
+    without: Option<f64>,
+    with: Option<f64>,
+    ratio: Option<f64>,
+    goal: Option<Goal>,
+    decimals: usize,
+) {
+    let _ = writeln!(
+        w,
+        "| {name} | {} | {} | {} | {} | {} |",
+        opt(without, decimals),
+        opt(with, decimals),
+        opt(ratio, 3),
+        goal.map_or_else(|| "–".to_owned(), Goal::describe),
+        goal.map_or("", |g| g.verdict(ratio)),
+    );
+}
+
+/// A measure of the agent itself (or of one side only), in the with-agent column.
+pub fn value_row(
+    w: &mut String,
+    name: &str,
+    value: Option<f64>,
+    goal: Option<Goal>,
+    decimals: usize,
+) {
+    let _ = writeln!(
+        w,
+        "| {name} | – | {} | – | {} | {} |",
+        opt(value, decimals),
+        goal.map_or_else(|| "–".to_owned(), Goal::describe),
+        goal.map_or("", |g| g.verdict(value)),
+    );
+}
+
+/// The `## HTTP` section for BENCHMARKS.md.
+pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String {
+    let plan = &results.plan;
+    let sat = summarize(&results.runs, Load::Saturation);
+    let fixed = summarize(&results.runs, Load::FixedRate);
+    let bpf = bpf_totals(&results.runs);
+    let bpf_per_request = bpf.per_unit(bpf.total_ns() as f64);
+    let bpf_per_request_net = bpf.per_unit(bpf.net_ns);
+    let rss_mib = (results.peak_rss_kib > 0).then(|| results.peak_rss_kib as f64 / 1024.0);
+    let idle_cpu = stats::median(
+        &results
+            .runs
+            .iter()
+            .filter_map(idle_cpu_ms_per_s)
+            .collect::<Vec<_>>(),
+    );
+
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "{HEADING}\n");
+    let _ = writeln!(
+        w,
+        "What observing a Django service costs (issue 3): the `/hello` view of tests/django under \
+         gunicorn (2 sync workers, a connection per request) on 127.0.0.1, in runs alternating \
+         without and with the agent (A B B A …) in one invocation.\n"
+    );
+    render_header(w, machine, invocation, &results.timing);
     let _ = writeln!(
         w,
         "- Agent: `{}`{}",
         results.agent_command,
-        if plan.unfiltered {
+        if plan.agent.unfiltered {
             ": no filter, it observes every process of the host (wrk included)"
         } else {
             ": it observes only the benchmark's gunicorn, started in a cgroup of its own; wrk and \
@@ -475,9 +583,9 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
          with-agent runs only) over load and drain, summed over all with-agent runs ÷ requests \
          served; it includes the client's side of each request (the load runs on the same host). \
          \"Less the idle rate\" subtracts the rate measured in the idle window.",
-        settle = http::SETTLE.as_secs(),
-        idle = http::IDLE_WINDOW.as_secs(),
-        drain = http::DRAIN.as_secs(),
+        settle = harness::SETTLE.as_secs(),
+        idle = harness::IDLE_WINDOW.as_secs(),
+        drain = harness::DRAIN.as_secs(),
     );
     if sat.foreign_runs + fixed.foreign_runs > 0 {
         let _ = writeln!(
@@ -489,28 +597,7 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
     }
     let _ = writeln!(w);
 
-    let _ = writeln!(
-        w,
-        "| Measure | Without agent | With agent | With ÷ without | Goal | |"
-    );
-    let _ = writeln!(w, "|---|--:|--:|--:|---|---|");
-    let ratio_row = |w: &mut String,
-                     name: &str,
-                     without: Option<f64>,
-                     with: Option<f64>,
-                     ratio: Option<f64>,
-                     goal: Option<Goal>,
-                     decimals: usize| {
-        let _ = writeln!(
-            w,
-            "| {name} | {} | {} | {} | {} | {} |",
-            opt(without, decimals),
-            opt(with, decimals),
-            opt(ratio, 3),
-            goal.map_or_else(|| "–".to_owned(), Goal::describe),
-            goal.map_or("", |g| g.verdict(ratio)),
-        );
-    };
+    measures_table_head(w);
     ratio_row(
         w,
         "Saturation throughput, req/s",
@@ -602,16 +689,6 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
         None,
         2,
     );
-    let value_row =
-        |w: &mut String, name: &str, value: Option<f64>, goal: Option<Goal>, decimals: usize| {
-            let _ = writeln!(
-                w,
-                "| {name} | – | {} | – | {} | {} |",
-                opt(value, decimals),
-                goal.map_or_else(|| "–".to_owned(), Goal::describe),
-                goal.map_or("", |g| g.verdict(value)),
-            );
-        };
     let cpu_goal = Some(Goal::AtMost(10.0));
     let rows = [
         (
@@ -679,32 +756,7 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
         sat.dropped_events + fixed.dropped_events
     );
 
-    let _ = writeln!(w, "### eBPF time by program\n");
-    let _ = writeln!(
-        w,
-        "Over {bpf_requests} requests served in the with-agent runs.\n"
-    );
-    let _ = writeln!(
-        w,
-        "| Program | Runs per request | ns per run | ns per request |"
-    );
-    let _ = writeln!(w, "|---|--:|--:|--:|");
-    let mut programs: Vec<(&String, &Usage)> = bpf.by_program.iter().collect();
-    programs.sort_by(|a, b| b.1.run_time_ns.cmp(&a.1.run_time_ns).then(a.0.cmp(b.0)));
-    for (name, usage) in programs {
-        let per_request = |x: u64| (bpf_requests > 0).then(|| x as f64 / bpf_requests as f64);
-        let _ = writeln!(
-            w,
-            "| {name} | {} | {} | {} |",
-            opt(per_request(usage.run_cnt), 2),
-            opt(
-                (usage.run_cnt > 0).then(|| usage.run_time_ns as f64 / usage.run_cnt as f64),
-                0
-            ),
-            opt(per_request(usage.run_time_ns), 0),
-        );
-    }
-    let _ = writeln!(w, "| **total** | | | {} |\n", opt(bpf_per_request, 0));
+    bpf.render(w, "### eBPF time by program", "request", "requests served");
 
     render_loops(w, results);
     render_runs(w, &results.runs);
@@ -819,12 +871,12 @@ fn render_runs(w: &mut String, runs: &[Run]) {
     }
 }
 
-/// `existing` with its [`HEADING`] section (up to the next `## ` heading)
+/// `existing` with its `heading` section (up to the next `## ` heading)
 /// replaced by `section`, or with `section` appended when it has none.
-pub fn replace_section(existing: &str, section: &str) -> String {
+pub fn replace_section(existing: &str, heading: &str, section: &str) -> String {
     let section = format!("{}\n", section.trim_end());
     let lines: Vec<&str> = existing.split_inclusive('\n').collect();
-    let Some(start) = lines.iter().position(|l| l.trim_end() == HEADING) else {
+    let Some(start) = lines.iter().position(|l| l.trim_end() == heading) else {
         let mut out = existing.trim_end().to_owned();
         if !out.is_empty() {
             out.push_str("\n\n");
@@ -849,29 +901,51 @@ const PREAMBLE: &str = "# Benchmarks\n\n\
 Results of `cargo xtask bench NAME` (`cargo xtask bench` lists them). Each section is \
 rewritten by the next run of its benchmark, with the machine and the command it ran.\n";
 
-/// Writes `section` into BENCHMARKS.md at `path`, keeping the other sections.
-pub fn write_section(path: &Path, section: &str) -> Result<()> {
+/// Writes `section`, headed `heading`, into BENCHMARKS.md at `path`, keeping
+/// the other sections.
+pub fn write_section(path: &Path, heading: &str, section: &str) -> Result<()> {
     let existing = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => PREAMBLE.to_owned(),
         Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
     };
-    fs::write(path, replace_section(&existing, section))
+    fs::write(path, replace_section(&existing, heading, section))
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+impl Machine {
+    /// The machine the tests' sections name.
+    pub fn example() -> Machine {
+        Machine {
+            date: "2026-11-22 14:00 UTC".into(),
+            cpus: 2,
+            model: "AMD EPYC".into(),
+            kernel: "6.18".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Timing {
+    /// `elapsed`, and the load averages the tests' sections name.
+    pub fn example(elapsed: Duration) -> Timing {
+        Timing {
+            elapsed,
+            load_average: ["1.00 0.50 0.20".into(), "2.00 1.00 0.40".into()],
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::{
-        agent::Metrics,
-        http::{AgentUsage, Idle},
-    };
+    use crate::bench::{agent::Metrics, harness::Idle};
 
     #[test]
     fn the_section_is_replaced_in_place() {
         let doc = "# Benchmarks\n\nintro\n\n## Parser\n\nfast\n\n## HTTP\n\nold\n### Runs\nold runs\n\n## Store\n\nslow\n";
-        let new = replace_section(doc, "## HTTP\n\nnew\n");
+        let new = replace_section(doc, HEADING, "## HTTP\n\nnew\n");
         assert_eq!(
             new,
             "# Benchmarks\n\nintro\n\n## Parser\n\nfast\n\n## HTTP\n\nnew\n\n## Store\n\nslow\n"
@@ -879,19 +953,20 @@ mod tests {
         // Last section.
         let doc = "# Benchmarks\n\n## HTTP\n\nold\n";
         assert_eq!(
-            replace_section(doc, "## HTTP\n\nnew"),
+            replace_section(doc, HEADING, "## HTTP\n\nnew"),
             "# Benchmarks\n\n## HTTP\n\nnew\n"
         );
         // Absent: appended.
         let doc = "# Benchmarks\n\n## Parser\n\nfast\n";
         assert_eq!(
-            replace_section(doc, "## HTTP\n\nnew\n"),
+            replace_section(doc, HEADING, "## HTTP\n\nnew\n"),
             "# Benchmarks\n\n## Parser\n\nfast\n\n## HTTP\n\nnew\n"
         );
-        assert_eq!(replace_section("", "## HTTP\nx\n"), "## HTTP\nx\n");
+        assert_eq!(replace_section("", HEADING, "## HTTP\nx\n"), "## HTTP\nx\n");
         // `## HTTPS` is another section.
         let doc = "## HTTPS\n\nother\n";
-        assert!(replace_section(doc, "## HTTP\nx\n").starts_with("## HTTPS\n\nother\n\n## HTTP\n"));
+        assert!(replace_section(doc, HEADING, "## HTTP\nx\n")
+            .starts_with("## HTTPS\n\nother\n\n## HTTP\n"));
     }
 
     #[test]
@@ -934,16 +1009,16 @@ mod tests {
                 },
                 cpu: Duration::from_millis(cpu_ms),
                 peak_rss_kib: 50 * 1024,
-                bpf: BTreeMap::from([(
+                bpf: Some(BTreeMap::from([(
                     "sonde_sock_send".to_owned(),
                     Usage {
                         run_time_ns: requests * 500,
                         run_cnt: requests * 2,
                     },
-                )]),
+                )])),
                 seen: Metrics {
                     server_requests: requests as f64,
-                    dropped_events: 0.0,
+                    ..Metrics::default()
                 },
             }),
         }
@@ -970,24 +1045,20 @@ mod tests {
         assert_eq!(fixed.p99_ratio, Some(1.5));
         let bpf = bpf_totals(&runs);
         let requests = 9000 + 10000 + 5000;
-        assert_eq!(bpf.requests, requests);
+        assert_eq!(bpf.count, requests);
         assert_eq!(
             bpf.by_program["sonde_sock_send"].run_time_ns,
             requests * 500
         );
         assert_eq!(bpf_ns_per_request(&runs[1]), Some(500.0));
         // The idle rate (10 ns per request's worth over 2 s) over the 10 s window.
-        assert_eq!(bpf.per_request(bpf.net_ns), Some(450.0));
+        assert_eq!(bpf.per_unit(bpf.net_ns), Some(450.0));
         // 90 ms over 9000 requests, less 10 ms/2 s × 10 s.
         assert!((cpu_ms_per_1k_net(&runs[1]).unwrap() - 40.0 / 9.0).abs() < 1e-9);
         assert_eq!(idle_cpu_ms_per_s(&runs[1]), Some(5.0));
         assert_eq!(idle_cpu_ms_per_s(&runs[0]), None);
         assert_eq!(other_cpus(&runs[0]), Some(0.05));
         assert_eq!(service_us_per_request(&runs[0]), Some(200.0));
-        assert_eq!(
-            net_of_idle(7.0, Duration::from_secs(1), 3.0, Duration::ZERO),
-            7.0
-        );
     }
 
     #[test]
@@ -1025,16 +1096,9 @@ mod tests {
             loops,
             peak_rss_kib: 60 * 1024,
             agent_command: "sonde run".into(),
-            elapsed: Duration::from_secs(125),
-            load_average: ["1.00 0.50 0.20".into(), "2.00 1.00 0.40".into()],
+            timing: Timing::example(Duration::from_secs(125)),
         };
-        let machine = Machine {
-            date: "2026-11-22 14:00 UTC".into(),
-            cpus: 2,
-            model: "AMD EPYC".into(),
-            kernel: "6.18".into(),
-        };
-        let text = render(&results, &machine, "cargo xtask bench http");
+        let text = render(&results, &Machine::example(), "cargo xtask bench http");
         assert!(text.starts_with("## HTTP\n"), "{text}");
         assert!(
             text.contains(

@@ -3,24 +3,24 @@
 
 use std::{
     env,
-    fs::File,
     net::{Ipv4Addr, SocketAddr},
-    os::unix::process::CommandExt,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    thread,
-    time::{Duration, Instant},
+    process::Command,
+    time::Duration,
 };
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
-use super::{cgroup::Cgroup, openloop, system};
+use super::{
+    cgroup::Cgroup,
+    openloop,
+    system::{self, Daemon},
+};
 use crate::{paths, process};
 
 /// Where `tests/django/setup.sh` puts the venv unless `SONDE_TEST_VENV` says.
 const DEFAULT_VENV: &str = "/opt/sonde-test-venv";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
-const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Worker processes.
 pub const WORKERS: u32 = 2;
@@ -54,11 +54,7 @@ pub fn ensure_venv() -> Result<PathBuf> {
 pub fn command(venv: &Path, addr: SocketAddr, cgroup: Option<&Cgroup>) -> Command {
     let gunicorn = venv.join("bin/gunicorn");
     let mut command = match cgroup {
-        Some(cgroup) => {
-            let mut sh = Command::new("sh");
-            sh.arg("-c").arg(cgroup.enter_then_exec()).arg(gunicorn);
-            sh
-        }
+        Some(cgroup) => cgroup.command(gunicorn),
         None => Command::new(gunicorn),
     };
     command
@@ -80,9 +76,8 @@ pub fn command(venv: &Path, addr: SocketAddr, cgroup: Option<&Cgroup>) -> Comman
 /// A running gunicorn; its whole process group is stopped on drop.
 #[derive(Debug)]
 pub struct Gunicorn {
-    child: Child,
+    daemon: Daemon,
     addr: SocketAddr,
-    log: PathBuf,
 }
 
 impl Gunicorn {
@@ -90,49 +85,15 @@ impl Gunicorn {
     /// until the hello view answers 200.
     pub fn start(venv: &Path, cgroup: Option<&Cgroup>, log: &Path) -> Result<Gunicorn> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, system::free_port()?));
-        let output =
-            File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
-        let mut command = command(venv, addr, cgroup);
-        eprintln!("xtask: running {}", process::display(&command));
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(output.try_clone()?)
-            .stderr(output)
-            .process_group(0)
-            .spawn()
-            .context("cannot start gunicorn")?;
-        let mut server = Gunicorn {
-            child,
-            addr,
-            log: log.to_owned(),
-        };
-        server.wait_ready()?;
-        Ok(server)
-    }
-
-    fn wait_ready(&mut self) -> Result<()> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "gunicorn exited with {status}; its output:\n{}",
-                    system::tail(&self.log, 30)
-                );
+        let mut daemon = Daemon::spawn("gunicorn", &mut command(venv, addr, cgroup), log, "TERM")?;
+        daemon.wait_ready(START_TIMEOUT, || {
+            match openloop::get(addr, HELLO, Duration::from_secs(5)) {
+                Ok((200, _)) => Ok(()),
+                Ok((status, _)) => Err(format!("GET {HELLO} on {addr} answered {status}")),
+                Err(error) => Err(format!("GET {HELLO} on {addr}: {error}")),
             }
-            let last = match openloop::get(self.addr, HELLO, Duration::from_secs(5)) {
-                Ok((200, _)) => return Ok(()),
-                Ok((status, _)) => format!("GET {HELLO} answered {status}"),
-                Err(error) => format!("GET {HELLO}: {error}"),
-            };
-            if Instant::now() > deadline {
-                bail!(
-                    "gunicorn on {} not ready after {START_TIMEOUT:?} ({last}); its output:\n{}",
-                    self.addr,
-                    system::tail(&self.log, 30)
-                );
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
+        })?;
+        Ok(Gunicorn { daemon, addr })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -141,20 +102,7 @@ impl Gunicorn {
 
     /// Fails with gunicorn's output if it is no longer running.
     pub fn check_running(&mut self) -> Result<()> {
-        if let Some(status) = self.child.try_wait()? {
-            bail!(
-                "gunicorn exited with {status} during the benchmark; its output:\n{}",
-                system::tail(&self.log, 30)
-            );
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Gunicorn {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        system::stop(&mut self.child, &group, STOP_TIMEOUT);
+        self.daemon.check_running()
     }
 }
 

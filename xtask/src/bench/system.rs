@@ -1,15 +1,18 @@
 //! The host side of a benchmark: /proc readings, signals, ports, scratch space.
 
 use std::{
-    fs,
+    fs::{self, File},
     net::{Ipv4Addr, TcpListener},
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     thread,
     time::{Duration, Instant},
 };
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+
+use crate::process;
 
 /// User plus system CPU time of a process (all its threads), in clock ticks,
 /// from the text of /proc/PID/stat (fields 14 and 15); with `children`, also
@@ -107,14 +110,14 @@ pub fn kill(signal: &str, target: &str) {
         .status();
 }
 
-/// Asks `child` to stop with `signal` sent to `target` (the child or its
-/// group), waits up to `grace`, then kills `target` with SIGKILL. Returns
-/// whether it stopped within the grace period.
-pub fn stop(child: &mut Child, target: &str, grace: Duration) -> bool {
+/// Asks `child` to stop with `signal` ("TERM") sent to `target` (the child
+/// or its group), waits up to `grace`, then kills `target` with SIGKILL.
+/// Returns whether it stopped within the grace period.
+pub fn stop(child: &mut Child, target: &str, signal: &str, grace: Duration) -> bool {
     if matches!(child.try_wait(), Ok(Some(_))) {
         return true;
     }
-    kill("TERM", target);
+    kill(signal, target);
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline {
         if matches!(child.try_wait(), Ok(Some(_))) {
@@ -125,6 +128,116 @@ pub fn stop(child: &mut Child, target: &str, grace: Duration) -> bool {
     kill("KILL", target);
     let _ = child.wait();
     false
+}
+
+/// How long a [`Daemon`] may take to stop before SIGKILL.
+const DAEMON_STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A server started in a process group of its own, its output in a log
+/// file; the whole group is stopped on drop.
+#[derive(Debug)]
+pub struct Daemon {
+    name: &'static str,
+    child: Child,
+    log: PathBuf,
+    /// The signal that stops it ("TERM", "INT").
+    stop_signal: &'static str,
+}
+
+impl Daemon {
+    /// Starts `command` (shown first), its stdout and stderr to `log`.
+    pub fn spawn(
+        name: &'static str,
+        command: &mut Command,
+        log: &Path,
+        stop_signal: &'static str,
+    ) -> Result<Daemon> {
+        let output =
+            File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+        eprintln!("xtask: running {}", process::display(command));
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(output.try_clone()?)
+            .stderr(output)
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("cannot start {name}"))?;
+        Ok(Daemon {
+            name,
+            child,
+            log: log.to_owned(),
+            stop_signal,
+        })
+    }
+
+    /// Fails with the end of its output if it is no longer running.
+    pub fn check_running(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            bail!(
+                "{} exited with {status}; its output:\n{}",
+                self.name,
+                tail(&self.log, 30)
+            );
+        }
+        Ok(())
+    }
+
+    /// Retries `probe` until it succeeds; fails when the daemon exits, or
+    /// when `timeout` passes (with the probe's last complaint).
+    pub fn wait_ready(
+        &mut self,
+        timeout: Duration,
+        mut probe: impl FnMut() -> std::result::Result<(), String>,
+    ) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.check_running()?;
+            let last = match probe() {
+                Ok(()) => return Ok(()),
+                Err(complaint) => complaint,
+            };
+            if Instant::now() > deadline {
+                bail!(
+                    "{} not ready after {timeout:?} ({last}); its output:\n{}",
+                    self.name,
+                    tail(&self.log, 30)
+                );
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        stop(
+            &mut self.child,
+            &group,
+            self.stop_signal,
+            DAEMON_STOP_TIMEOUT,
+        );
+    }
+}
+
+/// Runs `command` to its end and returns its stdout; an error with its
+/// output when it cannot start (`install` says what provides it) or fails.
+pub fn output(command: &mut Command, install: &str) -> Result<String> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run {program} ({install})"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        bail!(
+            "`{}` failed ({}): {}{}",
+            process::display(command),
+            output.status,
+            stdout,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(stdout)
 }
 
 /// A loopback port nobody listens on right now.

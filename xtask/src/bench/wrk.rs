@@ -2,7 +2,9 @@
 
 use std::{net::SocketAddr, process::Command, time::Duration};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
+
+use super::system;
 
 /// What one wrk run reported.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,18 +34,8 @@ pub fn command(addr: SocketAddr, path: &str, connections: u32, duration: Duratio
 
 /// Runs wrk and reads its report.
 pub fn run(addr: SocketAddr, path: &str, connections: u32, duration: Duration) -> Result<Report> {
-    let output = command(addr, path, connections, duration)
-        .output()
-        .context("cannot run wrk (apt-get install -y wrk)")?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        bail!(
-            "wrk failed ({}): {}{}",
-            output.status,
-            stdout,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let mut command = command(addr, path, connections, duration);
+    let stdout = system::output(&mut command, "apt-get install -y wrk")?;
     parse(&stdout).with_context(|| format!("cannot read wrk's report:\n{stdout}"))
 }
 
