@@ -40,11 +40,12 @@ pub fn write_events<W: Write>(
                     }
                 }
                 OutputRecord::Span(span) => {
-                    let line = match format {
-                        LogFormat::Json => traces::to_json_line(span, &clock),
-                        LogFormat::Human => traces::to_human_line(span, &clock),
-                    };
-                    buffer.extend_from_slice(line.as_bytes());
+                    match format {
+                        LogFormat::Json => traces::write_json(span, &clock, &mut buffer),
+                        LogFormat::Human => {
+                            buffer.extend_from_slice(traces::to_human_line(span, &clock).as_bytes())
+                        }
+                    }
                     buffer.push(b'\n');
                 }
             }

@@ -8,11 +8,15 @@
 
 mod assembler;
 mod context;
+mod json;
 mod render;
 mod span;
 
 pub use self::assembler::{DbCallInfo, SpanAssembler, SpanIds};
-pub use self::render::{to_human_line, to_json_line};
+pub use self::json::write_json;
+pub use self::render::to_human_line;
+#[cfg(test)]
+pub use self::render::to_json_line;
 pub use self::span::{endpoint_address, Span};
 
 #[cfg(test)]

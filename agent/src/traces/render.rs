@@ -1,12 +1,11 @@
-//! Spans as lines of text: one flat JSON object (`--log-format json`) or one
-//! readable line (`--log-format human`).
+//! Spans as lines of text: one flat JSON object (`--log-format json`, see
+//! json.rs) or one readable line (`--log-format human`).
 
 use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::context::Hex;
+#[cfg(test)]
+use super::json::write_json;
 use super::span::Span;
 use crate::events::clock::MonotonicClock;
 use crate::events::Value;
@@ -20,59 +19,13 @@ pub fn kind_name(kind: Role) -> &'static str {
     }
 }
 
-fn unix_nanos(time: SystemTime) -> u64 {
-    let nanos = time
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos();
-    u64::try_from(nanos).unwrap_or(u64::MAX)
-}
-
-/// A span with the clock to date it, serialized as one flat object.
-struct JsonSpan<'a> {
-    span: &'a Span,
-    clock: &'a MonotonicClock,
-}
-
-impl Serialize for JsonSpan<'_> {
-    /// `event.name`, `span.kind`, `trace_id`, `span_id`, `parent_span_id`
-    /// (roots have none), `name`, `start_time_unix_nano`,
-    /// `end_time_unix_nano`, `duration_ns`, the attributes in order, then
-    /// `error.type` when set.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let span = self.span;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("event.name", "span")?;
-        map.serialize_entry("span.kind", kind_name(span.kind))?;
-        map.serialize_entry("trace_id", &Hex(&span.trace_id).to_string())?;
-        map.serialize_entry("span_id", &Hex(&span.span_id).to_string())?;
-        if let Some(parent) = &span.parent_span_id {
-            map.serialize_entry("parent_span_id", &Hex(parent).to_string())?;
-        }
-        map.serialize_entry("name", &span.name)?;
-        map.serialize_entry(
-            "start_time_unix_nano",
-            &unix_nanos(self.clock.to_system_time(span.start_ns)),
-        )?;
-        map.serialize_entry(
-            "end_time_unix_nano",
-            &unix_nanos(self.clock.to_system_time(span.end_ns)),
-        )?;
-        map.serialize_entry("duration_ns", &span.duration_ns())?;
-        for (key, value) in &span.attributes {
-            map.serialize_entry(key, value)?;
-        }
-        if let Some(error_type) = &span.error_type {
-            map.serialize_entry("error.type", error_type)?;
-        }
-        map.end()
-    }
-}
-
-/// The span as one JSON object, without a newline.
+/// The span as one JSON object, without a newline (see [`write_json`]).
+#[cfg(test)]
 pub fn to_json_line(span: &Span, clock: &MonotonicClock) -> String {
-    // Strings and integers into a String: serialization cannot fail.
-    serde_json::to_string(&JsonSpan { span, clock }).unwrap_or_default()
+    let mut out = Vec::with_capacity(1024);
+    write_json(span, clock, &mut out);
+    // Built from &strs and ASCII: valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The span as one readable line, without a newline:
