@@ -189,7 +189,11 @@ pub struct LoopSample {
 #[derive(Debug)]
 pub struct Results {
     pub plan: HttpArgs,
+    /// The paired runs (eBPF statistics off).
     pub runs: Vec<Run>,
+    /// With-agent runs with eBPF statistics on, one per load, outside the
+    /// pairs.
+    pub stats_runs: Vec<Run>,
     pub loops: Vec<LoopSample>,
     /// Peak RSS of every agent started, in KiB.
     pub peak_rss_kib: u64,
@@ -217,7 +221,7 @@ pub fn main(args: &HttpArgs) -> Result<ExitCode> {
         harness: Harness::new(binary, scratch.path().to_owned()),
     };
     let measured = bench.run_all(&venv);
-    let (runs, loops) = match measured {
+    let (runs, stats_runs, loops) = match measured {
         Ok(measured) => measured,
         Err(error) => {
             scratch.keep();
@@ -228,6 +232,7 @@ pub fn main(args: &HttpArgs) -> Result<ExitCode> {
         agent_command: agent::command_line(&http_agent_args),
         plan,
         runs,
+        stats_runs,
         loops,
         peak_rss_kib: bench.harness.peak_rss_kib(),
         timing: stopwatch.stop(),
@@ -253,9 +258,12 @@ struct Bench {
 }
 
 impl Bench {
-    fn run_all(&mut self, venv: &Path) -> Result<(Vec<Run>, Vec<LoopSample>)> {
+    /// The paired runs, the with-agent runs with eBPF statistics (one per
+    /// load), and the syscall loops.
+    fn run_all(&mut self, venv: &Path) -> Result<(Vec<Run>, Vec<Run>, Vec<LoopSample>)> {
         let plan = self.plan.clone();
         let mut runs = Vec::new();
+        let mut stats_runs = Vec::new();
         {
             let log = self.scratch.join("gunicorn.log");
             let mut gunicorn = Gunicorn::start(venv, Some(&self.service), &log)?;
@@ -277,9 +285,14 @@ impl Bench {
                 (Load::Saturation, plan.pairs),
                 (Load::FixedRate, plan.rate_pairs),
             ] {
-                for index in 0..2 * pairs {
-                    let with_agent = stats::with_agent_at(index);
-                    let run = self.load_run(&mut gunicorn, load, with_agent)?;
+                // The pairs run with eBPF statistics off (they add a clock
+                // read to every program run: a cost of measuring, not of the
+                // agent); one more with-agent run with them on gives the
+                // eBPF time.
+                for index in 0..=2 * pairs {
+                    let paired = index < 2 * pairs;
+                    let with_agent = !paired || stats::with_agent_at(index);
+                    let run = self.load_run(&mut gunicorn, load, with_agent, !paired)?;
                     eprintln!(
                         "xtask: bench: {} run {}/{}: {}",
                         report::load_name(load),
@@ -287,22 +300,32 @@ impl Bench {
                         2 * pairs,
                         report::run_line(&run)
                     );
-                    runs.push(run);
+                    if paired {
+                        runs.push(run);
+                    } else {
+                        stats_runs.push(run);
+                    }
                 }
             }
         }
         let loops = self.syscall_loops()?;
-        Ok((runs, loops))
+        Ok((runs, stats_runs, loops))
     }
 
-    fn load_run(&mut self, gunicorn: &mut Gunicorn, load: Load, with_agent: bool) -> Result<Run> {
+    fn load_run(
+        &mut self,
+        gunicorn: &mut Gunicorn,
+        load: Load,
+        with_agent: bool,
+        bpf_stats: bool,
+    ) -> Result<Run> {
         let agent_args = with_agent.then_some(self.http_agent_args.as_slice());
         let addr = gunicorn.addr();
         let duration = self.plan.duration();
         let (plan, service) = (&self.plan, &self.service);
         let (mut run, measured) =
             self.harness
-                .measure(agent_args, with_agent, &[service], || {
+                .measure(agent_args, bpf_stats, &[service], || {
                     let run = match load {
                         Load::Saturation => {
                             let report = wrk::run(addr, server::HELLO, plan.connections, duration)?;

@@ -528,7 +528,7 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
     let plan = &results.plan;
     let sat = summarize(&results.runs, Load::Saturation);
     let fixed = summarize(&results.runs, Load::FixedRate);
-    let bpf = bpf_totals(&results.runs);
+    let bpf = bpf_totals(&results.stats_runs);
     let bpf_per_request = bpf.per_unit(bpf.total_ns() as f64);
     let bpf_per_request_net = bpf.per_unit(bpf.net_ns);
     let rss_mib = (results.peak_rss_kib > 0).then(|| results.peak_rss_kib as f64 / 1024.0);
@@ -579,9 +579,11 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
          A with-agent run starts the agent, waits {settle} s, measures {idle} s of the service idling \
          (the host's other traffic still runs the agent's programs), then the load and {drain} s of \
          draining. Agent CPU is utime+stime of /proc/PID/stat over load and drain ÷ requests served. \
-         eBPF time is the `run_time_ns` of the agent's programs (`kernel.bpf_stats_enabled=1` during \
-         with-agent runs only) over load and drain, summed over all with-agent runs ÷ requests \
-         served; it includes the client's side of each request (the load runs on the same host). \
+         The pairs run with `kernel.bpf_stats_enabled=0`: the statistics add a clock read before and \
+         after every program run, a cost of the measurement, not of the agent. After each load's \
+         pairs, one with-agent run with them on gives the eBPF time: the `run_time_ns` of the \
+         agent's programs over load and drain ÷ requests served; it includes the client's side of \
+         each request (the load runs on the same host). \
          \"Less the idle rate\" subtracts the rate measured in the idle window.",
         settle = harness::SETTLE.as_secs(),
         idle = harness::IDLE_WINDOW.as_secs(),
@@ -759,7 +761,13 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str) -> String 
     bpf.render(w, "### eBPF time by program", "request", "requests served");
 
     render_loops(w, results);
-    render_runs(w, &results.runs);
+    let all_runs: Vec<Run> = results
+        .runs
+        .iter()
+        .chain(&results.stats_runs)
+        .cloned()
+        .collect();
+    render_runs(w, &all_runs);
     out
 }
 
@@ -1092,6 +1100,7 @@ mod tests {
         };
         let results = Results {
             plan,
+            stats_runs: runs.iter().filter(|r| r.with_agent).cloned().collect(),
             runs,
             loops,
             peak_rss_kib: 60 * 1024,
