@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod decode;
 pub mod errno;
+pub mod json;
 pub mod record;
 
 pub use decode::{decode, KernelEvent};

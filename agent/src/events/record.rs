@@ -5,7 +5,6 @@ use std::{
     time::SystemTime,
 };
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use sonde_common::{
     Endpoints, EventKind, ProcessEvent, TaskInfo, TcpEvent, AF_INET, AF_INET6, ROLE_CLIENT,
 };
@@ -250,31 +249,6 @@ fn process_record(kind: EventKind, event: &ProcessEvent, clock: &MonotonicClock)
     }
 }
 
-impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Value::Int(v) => serializer.serialize_i64(*v),
-            Value::Str(v) => serializer.serialize_str(v),
-        }
-    }
-}
-
-impl Serialize for LogRecord {
-    /// One flat object: `timestamp`, `event.name`, `severity_text`, then the
-    /// attributes in order.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3 + self.attributes.len()))?;
-        let timestamp = humantime::format_rfc3339_nanos(self.time).to_string();
-        map.serialize_entry("timestamp", &timestamp)?;
-        map.serialize_entry("event.name", self.name())?;
-        map.serialize_entry("severity_text", self.severity.text())?;
-        for (key, value) in &self.attributes {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,7 +294,9 @@ mod tests {
             record.get("sonde.connection.bytes_sent"),
             Some(&Value::Int(1000))
         );
-        let json = serde_json::to_value(&record).unwrap();
+        let mut line = Vec::new();
+        crate::pipeline::format::write_line(crate::cli::LogFormat::Json, &record, &mut line);
+        let json: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(json["event.name"], "tcp.close");
         assert_eq!(json["network.peer.port"], 80);
         assert!(json["timestamp"].as_str().unwrap().ends_with('Z'));

@@ -4,17 +4,32 @@ use std::fmt::Write as _;
 
 use crate::{
     cli::LogFormat,
-    events::{LogRecord, Value},
+    events::{json::JsonObject, LogRecord, Value},
 };
 
 /// Appends `record` to `out` as one line (with its newline).
 pub fn write_line(format: LogFormat, record: &LogRecord, out: &mut Vec<u8>) {
     match format {
         LogFormat::Json => {
-            // Serializing our own map of strings and integers cannot fail.
-            if serde_json::to_writer(&mut *out, record).is_ok() {
-                out.push(b'\n');
+            // `timestamp`, `event.name`, `severity_text`, then the
+            // attributes in order.
+            let timestamp = humantime::format_rfc3339_nanos(record.time);
+            let mut stamp = [0u8; 40];
+            let mut cursor = std::io::Cursor::new(&mut stamp[..]);
+            let _ = std::io::Write::write_fmt(&mut cursor, format_args!("{timestamp}"));
+            let len = cursor.position() as usize;
+            let mut object = JsonObject::begin(out);
+            object.str(
+                "timestamp",
+                std::str::from_utf8(&stamp[..len]).unwrap_or_default(),
+            );
+            object.str("event.name", record.name());
+            object.str("severity_text", record.severity.text());
+            for (key, value) in &record.attributes {
+                object.value(key, value);
             }
+            object.end();
+            out.push(b'\n');
         }
         LogFormat::Human => {
             out.extend_from_slice(human(record).as_bytes());

@@ -1,57 +1,44 @@
-//! A span as one JSON object, written straight into the output buffer.
-//!
-//! Every finished request and database call makes a line, so this is the
-//! agent's busiest formatting: keys are static and need no escaping, ids are
-//! hex-encoded in place, and a string is copied as is unless it holds a
-//! character JSON must escape. Nothing is allocated.
+//! A span as one JSON object, written straight into the output buffer
+//! (every finished request and database call makes a line: the agent's
+//! busiest formatting).
 
-use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::render::kind_name;
 use super::span::Span;
 use crate::events::clock::MonotonicClock;
-use crate::events::Value;
+use crate::events::json::JsonObject;
 
 /// Appends `span` to `out` as one JSON object, without a newline:
 /// `event.name`, `span.kind`, `trace_id`, `span_id`, `parent_span_id`
 /// (roots have none), `name`, `start_time_unix_nano`, `end_time_unix_nano`,
 /// `duration_ns`, the attributes in order, then `error.type` when set.
 pub fn write_json(span: &Span, clock: &MonotonicClock, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"event.name\":\"span\",\"span.kind\":\"");
-    out.extend_from_slice(kind_name(span.kind).as_bytes());
-    out.extend_from_slice(b"\",\"trace_id\":\"");
-    hex(&span.trace_id, out);
-    out.extend_from_slice(b"\",\"span_id\":\"");
-    hex(&span.span_id, out);
-    out.push(b'"');
+    let mut object = JsonObject::begin(out);
+    object.str("event.name", "span");
+    object.str("span.kind", kind_name(span.kind));
+    object.hex("trace_id", &span.trace_id);
+    object.hex("span_id", &span.span_id);
     if let Some(parent) = &span.parent_span_id {
-        out.extend_from_slice(b",\"parent_span_id\":\"");
-        hex(parent, out);
-        out.push(b'"');
+        object.hex("parent_span_id", parent);
     }
-    key("name", out);
-    string(&span.name, out);
-    key("start_time_unix_nano", out);
-    integer(unix_nanos(clock.to_system_time(span.start_ns)), out);
-    key("end_time_unix_nano", out);
-    integer(unix_nanos(clock.to_system_time(span.end_ns)), out);
-    key("duration_ns", out);
-    integer(span.duration_ns(), out);
+    object.str("name", &span.name);
+    object.u64(
+        "start_time_unix_nano",
+        unix_nanos(clock.to_system_time(span.start_ns)),
+    );
+    object.u64(
+        "end_time_unix_nano",
+        unix_nanos(clock.to_system_time(span.end_ns)),
+    );
+    object.u64("duration_ns", span.duration_ns());
     for (name, value) in &span.attributes {
-        key(name, out);
-        match value {
-            Value::Int(value) => {
-                let _ = write!(out, "{value}");
-            }
-            Value::Str(value) => string(value, out),
-        }
+        object.value(name, value);
     }
     if let Some(error_type) = &span.error_type {
-        key("error.type", out);
-        string(error_type, out);
+        object.str("error.type", error_type);
     }
-    out.push(b'}');
+    object.end();
 }
 
 fn unix_nanos(time: SystemTime) -> u64 {
@@ -62,53 +49,10 @@ fn unix_nanos(time: SystemTime) -> u64 {
     u64::try_from(nanos).unwrap_or(u64::MAX)
 }
 
-/// `,"name":` — attribute names are dotted ASCII: nothing to escape.
-fn key(name: &str, out: &mut Vec<u8>) {
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\":");
-}
-
-fn integer(value: u64, out: &mut Vec<u8>) {
-    let _ = write!(out, "{value}");
-}
-
-fn hex(bytes: &[u8], out: &mut Vec<u8>) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for &byte in bytes {
-        out.push(DIGITS[usize::from(byte >> 4)]);
-        out.push(DIGITS[usize::from(byte & 0xf)]);
-    }
-}
-
-/// `text` as a JSON string.
-fn string(text: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    let bytes = text.as_bytes();
-    let plain = |byte: u8| byte >= 0x20 && byte != b'"' && byte != b'\\';
-    if bytes.iter().all(|&byte| plain(byte)) {
-        out.extend_from_slice(bytes);
-    } else {
-        for &byte in bytes {
-            match byte {
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                byte if byte < 0x20 => {
-                    let _ = write!(out, "\\u{byte:04x}");
-                }
-                byte => out.push(byte),
-            }
-        }
-    }
-    out.push(b'"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::Value;
     use crate::http::exchange::Role;
 
     fn span(name: &str, text: &str) -> Span {
