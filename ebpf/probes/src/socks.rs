@@ -1,9 +1,7 @@
 //! Entries of `SOCKS`: made when a socket is first seen, given their owner,
 //! checked for reuse.
 
-use sonde_common::{
-    ConnInfo, EventKind, AF_INET, AF_INET6, AF_UNIX, CONN_OWNED, PROTOCOL_OTHER, PROTOCOL_UNKNOWN,
-};
+use sonde_common::{ConnInfo, EventKind, AF_INET, AF_INET6, AF_UNIX, CONN_OWNED, PROTOCOL_UNKNOWN};
 
 use crate::{
     config::conf,
@@ -42,36 +40,32 @@ pub fn track(sk: u64, state: &SockState) -> Option<*mut SockState> {
 }
 
 /// The first read or write of a socket sonde did not see open (opened
-/// before it started, or not TCP): tracked from now on when the task is
-/// observed, its payload classified when it is TCP or a Unix stream.
+/// before it started): tracked from now on when it is TCP or a Unix stream
+/// and the task is observed, its payload to be classified. Other sockets
+/// (UDP...) are never tracked: nothing of them is reported, and checking
+/// their kind first spares unobserved tasks the filter on every send.
 #[inline(always)]
 pub fn adopt(sk: u64, task: &mut task::Current) -> Result<Option<*mut SockState>, ReadFailed> {
-    if !task::may_be_observed() {
-        return Ok(None);
-    }
-    let owner = task.get();
-    if !task::is_observed(&owner) {
-        return Ok(None);
-    }
     let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
     let capturable = match family {
         AF_INET | AF_INET6 => sock::protocol(sk)? == IPPROTO_TCP,
         AF_UNIX => kernel::read::<u16>(sk, conf!(kernel.sock_type))? == SOCK_STREAM,
         _ => false,
     };
+    if !capturable || !task::may_be_observed() {
+        return Ok(None);
+    }
+    let owner = task.get();
+    if !task::is_observed(&owner) {
+        return Ok(None);
+    }
     let conn = ConnInfo {
         owner,
         flags: CONN_OWNED,
         ..ConnInfo::default()
     };
-    let mut state = if capturable {
-        fresh(conn, family, PROTOCOL_UNKNOWN)
-    } else {
-        fresh(conn, family, PROTOCOL_OTHER)
-    };
-    if capturable {
-        state.ino = sock::inode(sk)?;
-    }
+    let mut state = fresh(conn, family, PROTOCOL_UNKNOWN);
+    state.ino = sock::inode(sk)?;
     Ok(track(sk, &state))
 }
 
