@@ -143,7 +143,7 @@ impl FlowPipeline {
             sk: data.head.flow.sk,
             ino: data.head.flow.ino,
         };
-        let Some(connection) = self.connections.get_mut(&key) else {
+        let Some((connection, mut sinks)) = self.connection_and_sinks(key, out) else {
             self.unknown_flow_events += 1;
             return;
         };
@@ -161,13 +161,6 @@ impl FlowPipeline {
             (connection.role, data.head.direction),
             (Role::Server, DIRECTION_RECEIVED) | (Role::Client, DIRECTION_SENT)
         );
-        let mut sinks = Sinks {
-            spans: &mut self.spans,
-            services: &mut self.services,
-            routes: &mut self.routes,
-            metrics: &self.metrics,
-            out,
-        };
         match &mut connection.parser {
             Parser::Http1(_) => http::feed(key, connection, &chunk, request_side, &mut sinks),
             Parser::Db(_) => db::feed(connection, &chunk, request_side, &mut sinks),
@@ -175,21 +168,31 @@ impl FlowPipeline {
     }
 
     fn close(&mut self, key: ConnectionKey, timestamp_ns: u64, out: &mut Vec<Span>) {
-        let Some(connection) = self.connections.get_mut(&key) else {
+        let Some((connection, mut sinks)) = self.connection_and_sinks(key, out) else {
             return;
-        };
-        let mut sinks = Sinks {
-            spans: &mut self.spans,
-            services: &mut self.services,
-            routes: &mut self.routes,
-            metrics: &self.metrics,
-            out,
         };
         match &mut connection.parser {
             Parser::Http1(_) => http::close(key, connection, timestamp_ns, &mut sinks),
             Parser::Db(_) => db::close(connection, timestamp_ns, &mut sinks),
         }
         self.forget(key);
+    }
+
+    /// Connection `key` and, borrowed beside it, what its events go to.
+    fn connection_and_sinks<'a>(
+        &'a mut self,
+        key: ConnectionKey,
+        out: &'a mut Vec<Span>,
+    ) -> Option<(&'a mut Connection, Sinks<'a>)> {
+        let connection = self.connections.get_mut(&key)?;
+        let sinks = Sinks {
+            spans: &mut self.spans,
+            services: &mut self.services,
+            routes: &mut self.routes,
+            metrics: &self.metrics,
+            out,
+        };
+        Some((connection, sinks))
     }
 
     /// Drops connection `key`, keeping its parser's counts.
