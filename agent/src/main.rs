@@ -6,6 +6,7 @@ mod db;
 mod events;
 mod filter;
 mod flows;
+mod host;
 mod http;
 mod pipeline;
 mod privileges;

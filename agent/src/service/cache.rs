@@ -38,7 +38,7 @@ struct Entry {
 impl ServiceCache {
     /// A cache over the host's /proc, naming instances after this host.
     pub fn new(max_entries: usize) -> Self {
-        Self::with_proc_root(max_entries, "/proc", hostname())
+        Self::with_proc_root(max_entries, "/proc", crate::host::name())
     }
 
     /// A cache over the /proc tree at `root` (the host's /proc mounted into
@@ -126,16 +126,6 @@ impl Default for ServiceCache {
     fn default() -> Self {
         Self::new(DEFAULT_MAX_ENTRIES)
     }
-}
-
-/// This host's name for instance ids (the agent shares the host's UTS
-/// namespace, as it does its pid namespace).
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 #[cfg(test)]
@@ -249,7 +239,7 @@ mod tests {
         assert_eq!(identity.name, "checkout");
         assert_eq!(identity.source, NameSource::OtelServiceName);
         assert_eq!(identity.group_pid, pid);
-        assert_eq!(identity.instance, format!("{}:{pid}", hostname()));
+        assert_eq!(identity.instance, format!("{}:{pid}", crate::host::name()));
 
         child.0.kill().unwrap();
         child.0.wait().unwrap();
