@@ -1,6 +1,6 @@
 //! Command-line interface of the `sonde` binary.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -20,7 +20,7 @@ pub enum Command {
     /// Report what this kernel and this process allow, and whether `sonde run` can work.
     Check(CheckArgs),
     /// Load the probes and report what the observed processes do.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +36,8 @@ pub enum LogFormat {
     Human,
     /// One JSON object per line, OpenTelemetry attribute names.
     Json,
+    /// Nothing on stdout (with OTLP export, say).
+    None,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +79,90 @@ pub struct RunArgs {
     /// new ones are dropped (and counted).
     #[arg(long, default_value_t = 65_536)]
     pub channel_capacity: usize,
+
+    #[command(flatten)]
+    pub otlp: OtlpArgs,
+}
+
+/// OTLP/gRPC export. The standard OTEL_EXPORTER_OTLP_* variables apply
+/// where a flag is not given (a signal's own variable before the common
+/// one); with no endpoint at all nothing is exported.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "OTLP export")]
+pub struct OtlpArgs {
+    /// Collector for every signal, `http://host:4317` (`https://` for TLS)
+    /// [variable: OTEL_EXPORTER_OTLP_ENDPOINT].
+    #[arg(long)]
+    pub otlp_endpoint: Option<String>,
+
+    /// Collector for spans [variable: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT].
+    #[arg(long)]
+    pub otlp_traces_endpoint: Option<String>,
+
+    /// Collector for metrics [variable: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT].
+    #[arg(long)]
+    pub otlp_metrics_endpoint: Option<String>,
+
+    /// Collector for log records [variable: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT].
+    #[arg(long)]
+    pub otlp_logs_endpoint: Option<String>,
+
+    /// Headers sent with every export, `key=value,key2=value2`, values
+    /// percent-encoded; OTEL_EXPORTER_OTLP_HEADERS is added to them.
+    #[arg(long)]
+    pub otlp_headers: Option<String>,
+
+    /// Compression of export requests [variable: OTEL_EXPORTER_OTLP_COMPRESSION].
+    #[arg(long, value_enum)]
+    pub otlp_compression: Option<OtlpCompression>,
+
+    /// PEM file of the CA that signed the collector's certificate
+    /// [variable: OTEL_EXPORTER_OTLP_CERTIFICATE]; without it an https://
+    /// collector is checked against the system's CAs.
+    #[arg(long)]
+    pub otlp_certificate: Option<PathBuf>,
+
+    /// PEM file of the agent's client certificate, for mTLS
+    /// [variable: OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE].
+    #[arg(long)]
+    pub otlp_client_certificate: Option<PathBuf>,
+
+    /// PEM file of the client certificate's private key
+    /// [variable: OTEL_EXPORTER_OTLP_CLIENT_KEY].
+    #[arg(long)]
+    pub otlp_client_key: Option<PathBuf>,
+
+    /// Interval between metric exports, e.g. `10s`
+    /// [variable: OTEL_METRIC_EXPORT_INTERVAL, in milliseconds] (default 10s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub otlp_metrics_interval: Option<Duration>,
+
+    /// Aggregation temporality of exported metrics.
+    #[arg(
+        long,
+        value_enum,
+        ignore_case = true,
+        env = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+        default_value_t = OtlpTemporality::Cumulative
+    )]
+    pub otlp_metrics_temporality: OtlpTemporality,
+
+    /// Spans (and, separately, log records) waiting for export at most;
+    /// beyond, the oldest are dropped and counted.
+    #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
+    pub otlp_queue_size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OtlpCompression {
+    Gzip,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OtlpTemporality {
+    Cumulative,
+    Delta,
 }
 
 fn parse_capture_bytes(value: &str) -> Result<u32, String> {

@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod db;
 mod events;
+mod export;
 mod filter;
 mod flows;
 mod host;
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
     init_diagnostics();
     let result = match cli.command {
         Command::Check(args) => check::main(&args),
-        Command::Run(args) => run::main(args),
+        Command::Run(args) => run::main(*args),
     };
     match result {
         Ok(code) => code,

@@ -15,7 +15,10 @@ use tokio::{
 use crate::{
     cli::RunArgs,
     events::clock::MonotonicClock,
-    filter, pipeline, privileges,
+    export::{ExportSettings, Exporter},
+    filter, host,
+    pipeline::{self, writer::Outputs},
+    privileges,
     probes::{self, ProbeSettings},
     server::{self, ServerState},
     telemetry::AgentMetrics,
@@ -34,6 +37,9 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
     )?;
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create --data-dir {}", args.data_dir.display()))?;
+    // Bad export settings fail here, before anything is attached.
+    let export_settings = ExportSettings::resolve(&args.otlp, &|name| std::env::var(name).ok())
+        .context("bad OTLP export settings")?;
     let settings = ProbeSettings {
         filter,
         ring_buffer_bytes: args.ring_buffer_mib << 20,
@@ -45,13 +51,17 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run(args, settings))?;
+    runtime.block_on(run(args, settings, export_settings))?;
     // Don't wait for tasks stuck on a dead stdout; everything is flushed.
     runtime.shutdown_timeout(STAGE_STOP_DEADLINE);
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
+async fn run(
+    args: RunArgs,
+    settings: ProbeSettings,
+    export_settings: Option<ExportSettings>,
+) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     // Bind first: a busy port should fail before anything is attached.
@@ -79,25 +89,38 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     };
     let server_task = tokio::spawn(server::serve(listener, state, server_stop));
 
+    let mut exporter = match export_settings {
+        Some(settings) => Some(
+            Exporter::start(
+                settings,
+                common_resource_attributes(),
+                metrics.export().clone(),
+                MonotonicClock::new(),
+            )
+            .context("cannot start the OTLP exporter")?,
+        ),
+        None => None,
+    };
     let (output_tx, output_rx) = pipeline::batch::channel(args.channel_capacity);
     let reader_task = tokio::spawn(pipeline::reader::read_ring(
         ring,
         output_tx,
         metrics.clone(),
+        exporter.as_mut().and_then(Exporter::take_meters),
         stop_rx.clone(),
     ));
     let writer_thread = {
-        let (format, metrics) = (args.log_format, metrics.clone());
+        let (format, export) = (args.log_format, exporter.as_ref().map(Exporter::handle));
+        let metrics = metrics.clone();
         std::thread::Builder::new()
             .name("sonde-writer".into())
             .spawn(move || {
-                pipeline::writer::write_events(
-                    output_rx,
+                let outputs = Outputs {
                     format,
-                    MonotonicClock::new(),
-                    metrics,
-                    std::io::stdout().lock(),
-                )
+                    stdout: std::io::stdout().lock(),
+                    export,
+                };
+                pipeline::writer::write_events(output_rx, outputs, MonotonicClock::new(), metrics)
             })
             .context("cannot start the output thread")?
     };
@@ -119,8 +142,21 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     stop_stage("ring reader", reader_task).await;
     stop_stage("writer", writer_task).await;
+    if let Some(exporter) = exporter {
+        // Blocking for at most its grace period: the server still answers.
+        let _ = tokio::task::spawn_blocking(move || exporter.stop()).await;
+    }
     stop_stage("server", server_task).await;
     Ok(())
+}
+
+/// Attributes on the resource of every observed process: the host.
+fn common_resource_attributes() -> Vec<opentelemetry::KeyValue> {
+    let mut attributes = vec![opentelemetry::KeyValue::new("host.name", host::name())];
+    if let Some(id) = host::id() {
+        attributes.push(opentelemetry::KeyValue::new("host.id", id));
+    }
+    attributes
 }
 
 /// Waits for a stage to end on its own, then aborts it.

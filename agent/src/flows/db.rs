@@ -92,6 +92,9 @@ fn emit(connection: &mut Connection, events: Vec<DbEvent>, sinks: &mut Sinks<'_>
         };
         let span = db_span(&call, ids, &context);
         sinks.metrics.db().record_call(&span, &service.name);
+        if let Some(otel) = sinks.otel.as_deref_mut() {
+            otel.record_db(&span, &service.name);
+        }
         sinks.out.push(span);
     }
 }

@@ -73,13 +73,19 @@ fn emit(
         };
         if let Some(span) = sinks.spans.on_event(&http_event, &service.name, &route) {
             sinks.metrics.http().record(&span, &service.name);
+            if let Some(otel) = sinks.otel.as_deref_mut() {
+                otel.record_http(&span, &service.name);
+            }
             if span.kind == Role::Server {
                 let queries = span.int_attribute("sonde.db.queries").unwrap_or(0);
-                sinks.metrics.db().record_request_queries(
-                    &span,
-                    &service.name,
-                    u64::try_from(queries).unwrap_or(0),
-                );
+                let queries = u64::try_from(queries).unwrap_or(0);
+                sinks
+                    .metrics
+                    .db()
+                    .record_request_queries(&span, &service.name, queries);
+                if let Some(otel) = sinks.otel.as_deref_mut() {
+                    otel.record_request_queries(&span, &service.name, queries);
+                }
             }
             sinks.out.push(span);
         }

@@ -14,6 +14,7 @@ use super::connection::{Connection, Parser, ParserStats};
 use super::{db, http};
 use crate::{
     events::{decode::FlowData, KernelEvent},
+    export::OtelMeters,
     http::exchange::{ConnectionKey, Role},
     http::route::{RouteTable, DEFAULT_MAX_ROUTES},
     protocols::{chunk::Chunk, db::DbSystem},
@@ -38,6 +39,8 @@ pub struct FlowPipeline {
     services: ServiceCache,
     routes: HashMap<String, RouteTable>,
     metrics: Arc<AgentMetrics>,
+    /// The OTLP metric instruments, when metrics are exported.
+    otel: Option<OtelMeters>,
     /// Data for a connection whose opening we never saw (its event dropped).
     unknown_flow_events: u64,
     /// What the parsers of connections now gone gave up on.
@@ -51,6 +54,7 @@ pub(super) struct Sinks<'a> {
     pub services: &'a mut ServiceCache,
     pub routes: &'a mut HashMap<String, RouteTable>,
     pub metrics: &'a AgentMetrics,
+    pub otel: Option<&'a mut OtelMeters>,
     pub out: &'a mut Vec<Span>,
 }
 
@@ -72,8 +76,9 @@ impl Sinks<'_> {
 }
 
 impl FlowPipeline {
-    pub fn new(metrics: Arc<AgentMetrics>) -> FlowPipeline {
+    pub fn new(metrics: Arc<AgentMetrics>, otel: Option<OtelMeters>) -> FlowPipeline {
         FlowPipeline {
+            otel,
             connections: HashMap::new(),
             spans: SpanAssembler::new(),
             services: ServiceCache::default(),
@@ -190,6 +195,7 @@ impl FlowPipeline {
             services: &mut self.services,
             routes: &mut self.routes,
             metrics: &self.metrics,
+            otel: self.otel.as_mut(),
             out,
         };
         Some((connection, sinks))

@@ -35,6 +35,7 @@ pub fn write_line(format: LogFormat, record: &LogRecord, out: &mut Vec<u8>) {
             out.extend_from_slice(human(record).as_bytes());
             out.push(b'\n');
         }
+        LogFormat::None => {}
     }
 }
 

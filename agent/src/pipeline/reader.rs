@@ -14,6 +14,7 @@ use super::{
     batch::{BatchSender, MAX_BATCH},
     output::OutputRecord,
 };
+use crate::export::OtelMeters;
 use crate::{
     events::{clock::monotonic_now_ns, decode, KernelEvent},
     flows::pipeline::FlowPipeline,
@@ -45,6 +46,7 @@ pub async fn read_ring(
     ring: RingBuf<MapData>,
     output: BatchSender,
     metrics: Arc<AgentMetrics>,
+    otel: Option<OtelMeters>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     // SAFETY: the RingBuf owns its map fd and is moved into the AsyncFd, so the
@@ -52,7 +54,7 @@ pub async fn read_ring(
     let mut ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE)? };
     let mut reader = Reader {
         output,
-        flows: FlowPipeline::new(metrics.clone()),
+        flows: FlowPipeline::new(metrics.clone(), otel),
         metrics,
         batch: Vec::new(),
         spans: Vec::new(),

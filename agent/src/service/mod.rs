@@ -32,6 +32,7 @@ mod resolve;
 mod server;
 
 pub use cache::ServiceCache;
+pub use proc::ProcFs;
 
 /// The service a process belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,6 +56,17 @@ impl ProcFs {
         (!name.is_empty()).then(|| name.to_owned())
     }
 
+    /// The path `/proc/PID/exe` points to (needs the rights environ needs).
+    pub fn exe_path(&self, pid: u32) -> Option<PathBuf> {
+        std::fs::read_link(self.file(pid, "exe")).ok()
+    }
+
+    /// `/proc/PID/cgroup`: the cgroups of the process, one line per hierarchy.
+    pub fn cgroup(&self, pid: u32) -> Option<String> {
+        let text = read_bounded(&self.file(pid, "cgroup")).ok()?;
+        Some(String::from_utf8_lossy(&text).into_owned())
+    }
+
     /// `/proc/PID/comm`: the kernel's task name, at most 15 bytes. Readable
     /// for zombies too.
     pub fn comm(&self, pid: u32) -> Option<String> {

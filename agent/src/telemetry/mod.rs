@@ -7,6 +7,7 @@
 mod collector;
 mod counters;
 mod db_metrics;
+mod export_metrics;
 mod exposition;
 mod histogram;
 mod http_metrics;
@@ -24,6 +25,8 @@ pub use self::counters::DropReason;
 use self::counters::UserCounters;
 use self::db_metrics::DbCollector;
 pub use self::db_metrics::DbMetrics;
+use self::export_metrics::ExportCollector;
+pub use self::export_metrics::{ExportDrop, ExportMetrics, Signal};
 pub use self::exposition::{OPENMETRICS_TEXT, PROMETHEUS_TEXT};
 use self::http_metrics::HttpCollector;
 pub use self::http_metrics::{HttpMetrics, PipelineStats};
@@ -67,6 +70,7 @@ pub struct AgentMetrics {
     counters: Arc<UserCounters>,
     http: Arc<HttpMetrics>,
     db: Arc<DbMetrics>,
+    export: Arc<ExportMetrics>,
     registry: Registry,
 }
 
@@ -90,10 +94,13 @@ impl AgentMetrics {
         registry.register_collector(Box::new(HttpCollector(Arc::clone(&http))));
         let db = Arc::new(DbMetrics::new());
         registry.register_collector(Box::new(DbCollector(Arc::clone(&db))));
+        let export = Arc::new(ExportMetrics::default());
+        registry.register_collector(Box::new(ExportCollector(Arc::clone(&export))));
         AgentMetrics {
             counters,
             http,
             db,
+            export,
             registry,
         }
     }
@@ -107,6 +114,11 @@ impl AgentMetrics {
     /// The database call histograms, rendered after the HTTP ones.
     pub fn db(&self) -> &DbMetrics {
         &self.db
+    }
+
+    /// What the OTLP exporter did, rendered after the database series.
+    pub fn export(&self) -> &Arc<ExportMetrics> {
+        &self.export
     }
 
     /// Counts a finished span the output had no room for.
