@@ -120,6 +120,18 @@ pub(crate) fn flatten(request: &ExportMetricsServiceRequest) -> Vec<ReceivedMetr
     out
 }
 
+/// How many data points `data` has.
+pub(crate) fn point_count(data: Option<&Data>) -> usize {
+    match data {
+        Some(Data::Gauge(g)) => g.data_points.len(),
+        Some(Data::Sum(s)) => s.data_points.len(),
+        Some(Data::Histogram(h)) => h.data_points.len(),
+        Some(Data::ExponentialHistogram(h)) => h.data_points.len(),
+        Some(Data::Summary(s)) => s.data_points.len(),
+        None => 0,
+    }
+}
+
 fn data(data: Option<&Data>) -> (MetricKind, Option<AggregationTemporality>, Vec<DataPoint>) {
     match data {
         Some(Data::Gauge(g)) => (MetricKind::Gauge, None, number_points(&g.data_points)),

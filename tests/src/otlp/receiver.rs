@@ -46,6 +46,10 @@ pub struct ReceiverOptions {
 /// An OTLP/gRPC collector on 127.0.0.1 (traces, metrics and logs, gzip
 /// accepted) that stores every request. Its server runs on a thread of its
 /// own tokio runtime, so tests stay synchronous. Dropping it stops it.
+///
+/// Like the OpenTelemetry Collector by default, it refuses messages over
+/// 4 MiB (tonic's default limit), with `OutOfRange`; such calls are refused
+/// before they reach the services, so they are not in [`Self::calls`].
 #[derive(Debug)]
 pub struct OtlpReceiver {
     port: u16,
@@ -155,6 +159,36 @@ impl OtlpReceiver {
             .iter()
             .filter(|c| c.signal == signal)
             .count()
+    }
+
+    /// Spans, log records or metric data points stored for `signal`: cheaper
+    /// than the flat views, for [`Self::wait_for`] on large volumes.
+    pub fn items(&self, signal: Signal) -> usize {
+        let store = self.store();
+        match signal {
+            Signal::Traces => store
+                .traces
+                .iter()
+                .flat_map(|r| &r.resource_spans)
+                .flat_map(|r| &r.scope_spans)
+                .map(|s| s.spans.len())
+                .sum(),
+            Signal::Logs => store
+                .logs
+                .iter()
+                .flat_map(|r| &r.resource_logs)
+                .flat_map(|r| &r.scope_logs)
+                .map(|s| s.log_records.len())
+                .sum(),
+            Signal::Metrics => store
+                .metrics
+                .iter()
+                .flat_map(|r| &r.resource_metrics)
+                .flat_map(|r| &r.scope_metrics)
+                .flat_map(|s| &s.metrics)
+                .map(|m| metrics::point_count(m.data.as_ref()))
+                .sum(),
+        }
     }
 
     /// Every export call received, in order, with its metadata.
