@@ -16,6 +16,8 @@
 //! - [`red`]: the HTTP duration histograms on `/metrics`.
 //! - [`command`]: run a command with a deadline.
 //! - [`kernel`]: what `bpftool` and `/proc` say about global kernel state.
+//! - [`otlp`]: a real OTLP/gRPC receiver (TLS, outages, injected errors) and
+//!   flat views of the spans, logs and metrics it received.
 //!
 //! Tests that need the agent fail, never skip, when it is missing or cannot run.
 
@@ -29,6 +31,7 @@ pub mod events;
 pub mod http;
 pub mod kernel;
 pub mod metrics;
+pub mod otlp;
 pub mod paths;
 pub mod red;
 pub mod spans;
