@@ -1,0 +1,76 @@
+//! Issue 5's acceptance with a real OTLP/gRPC receiver (built from the
+//! official protobuf definitions): the spans, metrics and log records the
+//! agent exports for a known Django workload, through a collector outage,
+//! and over TLS.
+//!
+//! The agent also prints its spans as JSON lines: those are "the spans the
+//! workload produced", and the receiver must get exactly them (by span id),
+//! with the HTTP spans matching what the client sent and the SQL spans
+//! matching Django's own query log.
+
+mod outage;
+mod tls;
+mod workload;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use sonde_tests::{
+    events::{self, Event},
+    otlp::OtlpReceiver,
+    Agent,
+};
+
+/// How long telemetry may take to reach the receiver.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The agent's span lines, by span id.
+fn printed_spans(agent: &Agent) -> BTreeMap<String, Event> {
+    agent
+        .events_matching(|event| events::name(event) == "span")
+        .into_iter()
+        .filter_map(|event| Some((events::str_attr(&event, "span_id")?.to_string(), event)))
+        .collect()
+}
+
+/// Waits until the agent is idle and has nothing left to export, then
+/// returns the ids of the spans it printed.
+fn settle(agent: &Agent) -> BTreeSet<String> {
+    agent.wait_until_idle(Duration::from_secs(2), Duration::from_secs(30));
+    let drained = wait(EXPORT_TIMEOUT, || {
+        agent.metric("sonde_export_queued", &[("signal", "spans")]) == Some(0.0)
+    });
+    assert!(drained, "spans still queued for export after {EXPORT_TIMEOUT:?}");
+    printed_spans(agent).into_keys().collect()
+}
+
+/// Polls `done` every 100 ms until it holds or `timeout` passes.
+fn wait(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The ids of the spans the receiver got.
+fn received_ids(receiver: &OtlpReceiver) -> BTreeSet<String> {
+    receiver.spans().into_iter().map(|span| span.span_id).collect()
+}
+
+/// `sonde_export_dropped_total` of `signal`, all reasons.
+fn dropped(agent: &Agent, signal: &str) -> f64 {
+    ["queue_full", "rejected", "shutdown"]
+        .iter()
+        .map(|reason| {
+            agent
+                .metric("sonde_export_dropped_total", &[("signal", signal), ("reason", reason)])
+                .unwrap_or_else(|| panic!("no sonde_export_dropped_total{{signal={signal},reason={reason}}}"))
+        })
+        .sum()
+}
