@@ -22,6 +22,7 @@ use opentelemetry_sdk::metrics::{
 use opentelemetry_sdk::Resource;
 
 use crate::http::exchange::Role;
+use crate::telemetry::{ExportDrop, ExportMetrics, Signal};
 use crate::traces::Span;
 
 /// Semantic-convention boundaries of `http.*.request.duration`, seconds.
@@ -90,6 +91,8 @@ pub struct OtelMeters {
     temporality: Temporality,
     services: HashMap<String, ServiceMeters>,
     readers: Readers,
+    /// The agent's own meter provider, kept alive.
+    agent: Option<SdkMeterProvider>,
 }
 
 impl OtelMeters {
@@ -101,6 +104,7 @@ impl OtelMeters {
             temporality,
             services: HashMap::new(),
             readers,
+            agent: None,
         }
     }
 
@@ -143,6 +147,61 @@ impl OtelMeters {
                 .build(),
             _provider: provider,
         }
+    }
+
+    /// The agent's own telemetry, under `service.name=sonde`: what the
+    /// exporter did. Read when collected.
+    pub fn observe_agent(&mut self, export: Arc<ExportMetrics>) {
+        let reader = SharedReader(Arc::new(
+            ManualReader::builder()
+                .with_temporality(self.temporality)
+                .build(),
+        ));
+        let resource = Resource::builder_empty()
+            .with_attributes([
+                KeyValue::new("service.name", "sonde"),
+                KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+                KeyValue::new("process.pid", i64::from(std::process::id())),
+            ])
+            .with_attributes(self.common.iter().cloned())
+            .build();
+        let provider = SdkMeterProvider::builder()
+            .with_resource(resource)
+            .with_reader(reader.clone())
+            .build();
+        lock_readers(&self.readers).push(reader);
+        let meter = provider.meter_with_scope(scope());
+        let exported = export.clone();
+        let _ = meter
+            .u64_observable_counter("sonde.export.exported")
+            .with_description(
+                "Spans, log records and metric data points the OTLP collector accepted.",
+            )
+            .with_callback(move |observer| {
+                for signal in Signal::ALL {
+                    let signal_label = KeyValue::new("signal", signal.label());
+                    observer.observe(exported.exported_total(signal), &[signal_label]);
+                }
+            })
+            .build();
+        let _ = meter
+            .u64_observable_counter("sonde.export.dropped")
+            .with_description(
+                "Spans, log records and metric data points the OTLP exporter gave up, by reason.",
+            )
+            .with_callback(move |observer| {
+                for signal in Signal::ALL {
+                    for reason in ExportDrop::ALL {
+                        let labels = [
+                            KeyValue::new("signal", signal.label()),
+                            KeyValue::new("reason", reason.label()),
+                        ];
+                        observer.observe(export.dropped_total(signal, reason), &labels);
+                    }
+                }
+            })
+            .build();
+        self.agent = Some(provider);
     }
 
     /// Records a finished HTTP span of `service`.

@@ -145,9 +145,11 @@ impl Exporter {
             metrics,
         };
         let readers: Option<Readers> = settings.metrics.is_some().then(Readers::default);
-        let meters = readers
-            .as_ref()
-            .map(|readers| OtelMeters::new(common.clone(), settings.temporality, readers.clone()));
+        let meters = readers.as_ref().map(|readers| {
+            let mut meters = OtelMeters::new(common.clone(), settings.temporality, readers.clone());
+            meters.observe_agent(handle.metrics.clone());
+            meters
+        });
         let (stop, stop_rx) = watch::channel(false);
         let (started_tx, started) = std::sync::mpsc::channel();
         let (done_tx, done) = std::sync::mpsc::channel();

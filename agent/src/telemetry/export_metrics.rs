@@ -47,13 +47,13 @@ pub enum ExportDrop {
 }
 
 impl ExportDrop {
-    const ALL: [ExportDrop; 3] = [
+    pub const ALL: [ExportDrop; 3] = [
         ExportDrop::QueueFull,
         ExportDrop::Rejected,
         ExportDrop::Shutdown,
     ];
 
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             ExportDrop::QueueFull => "queue_full",
             ExportDrop::Rejected => "rejected",
@@ -101,6 +101,16 @@ impl ExportMetrics {
     /// `items` wait in the queue or in a call being retried.
     pub fn set_queued(&self, signal: Signal, items: u64) {
         self.of(signal).queued.store(items, Ordering::Relaxed);
+    }
+
+    /// Items exported so far.
+    pub fn exported_total(&self, signal: Signal) -> u64 {
+        self.of(signal).exported.load(Ordering::Relaxed)
+    }
+
+    /// Items dropped for `reason` so far.
+    pub fn dropped_total(&self, signal: Signal, reason: ExportDrop) -> u64 {
+        self.of(signal).dropped[reason as usize].load(Ordering::Relaxed)
     }
 
     fn encode(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {

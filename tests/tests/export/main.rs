@@ -40,7 +40,10 @@ fn settle(agent: &Agent) -> BTreeSet<String> {
     let drained = wait(EXPORT_TIMEOUT, || {
         agent.metric("sonde_export_queued", &[("signal", "spans")]) == Some(0.0)
     });
-    assert!(drained, "spans still queued for export after {EXPORT_TIMEOUT:?}");
+    assert!(
+        drained,
+        "spans still queued for export after {EXPORT_TIMEOUT:?}"
+    );
     printed_spans(agent).into_keys().collect()
 }
 
@@ -60,7 +63,11 @@ fn wait(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 
 /// The ids of the spans the receiver got.
 fn received_ids(receiver: &OtlpReceiver) -> BTreeSet<String> {
-    receiver.spans().into_iter().map(|span| span.span_id).collect()
+    receiver
+        .spans()
+        .into_iter()
+        .map(|span| span.span_id)
+        .collect()
 }
 
 /// `sonde_export_dropped_total` of `signal`, all reasons.
@@ -69,8 +76,13 @@ fn dropped(agent: &Agent, signal: &str) -> f64 {
         .iter()
         .map(|reason| {
             agent
-                .metric("sonde_export_dropped_total", &[("signal", signal), ("reason", reason)])
-                .unwrap_or_else(|| panic!("no sonde_export_dropped_total{{signal={signal},reason={reason}}}"))
+                .metric(
+                    "sonde_export_dropped_total",
+                    &[("signal", signal), ("reason", reason)],
+                )
+                .unwrap_or_else(|| {
+                    panic!("no sonde_export_dropped_total{{signal={signal},reason={reason}}}")
+                })
         })
         .sum()
 }

@@ -53,8 +53,16 @@ fn a_collector_outage_loses_only_what_is_counted() {
     let server = Server::start(ServerKind::GunicornSync, None);
     let mut receiver = OtlpReceiver::start(ReceiverOptions::default());
     let endpoint = receiver.endpoint();
-    let agent = Agent::start(&["--otlp-traces-endpoint", &endpoint, "--otlp-queue-size", QUEUE]);
-    let (stop, sent) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+    let agent = Agent::start(&[
+        "--otlp-traces-endpoint",
+        &endpoint,
+        "--otlp-queue-size",
+        QUEUE,
+    ]);
+    let (stop, sent) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicU64::new(0)),
+    );
     let loader = load(&server, stop.clone(), sent.clone());
 
     assert!(
@@ -78,16 +86,26 @@ fn a_collector_outage_loses_only_what_is_counted() {
     stop.store(true, Ordering::Relaxed);
     loader.join().expect("the load thread");
 
-    assert!(resumed, "export did not resume within {RESUME_WITHIN:?}; stderr:\n{}", agent.stderr());
+    assert!(
+        resumed,
+        "export did not resume within {RESUME_WITHIN:?}; stderr:\n{}",
+        agent.stderr()
+    );
     assert!(
         max_rss < MAX_RSS_KIB,
         "agent RSS peaked at {max_rss} KiB during the outage (bound {MAX_RSS_KIB} KiB)"
     );
     let printed = settle(&agent);
     let received = received_ids(&receiver);
-    assert!(received.is_subset(&printed), "the receiver got only spans the agent made");
+    assert!(
+        received.is_subset(&printed),
+        "the receiver got only spans the agent made"
+    );
     let lost = dropped(&agent, "spans");
-    assert!(lost > 0.0, "a {OUTAGE:?} outage under load overflows a queue of {QUEUE}");
+    assert!(
+        lost > 0.0,
+        "a {OUTAGE:?} outage under load overflows a queue of {QUEUE}"
+    );
     assert_eq!(
         received.len() as f64 + lost,
         printed.len() as f64,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use sonde_tests::{
-    django::{ServerKind, Server},
+    django::{Server, ServerKind},
     http,
     otlp::{OtlpReceiver, ReceiverOptions},
     Agent,
@@ -47,7 +47,11 @@ fn tls_with_the_collector_certificate() {
                 && span.attributes.get("server.port").and_then(|v| v.as_int()) == Some(port)
         })
     });
-    assert!(arrived, "no span over TLS; agent stderr:\n{}", agent.stderr());
+    assert!(
+        arrived,
+        "no span over TLS; agent stderr:\n{}",
+        agent.stderr()
+    );
 }
 
 #[test]
@@ -65,5 +69,8 @@ fn tls_without_the_certificate_fails_clearly() {
         stderr.to_lowercase().contains("certificate"),
         "the error names the certificate problem; stderr:\n{stderr}"
     );
-    assert!(receiver.spans().is_empty(), "nothing is accepted without trust");
+    assert!(
+        receiver.spans().is_empty(),
+        "nothing is accepted without trust"
+    );
 }

@@ -75,7 +75,10 @@ fn a_django_workload_reaches_the_collector() {
         "the receiver got {} spans, the agent printed {}; missing: {:?}",
         received.len(),
         printed.len(),
-        printed.difference(&received_ids(&receiver)).take(5).collect::<Vec<_>>()
+        printed
+            .difference(&received_ids(&receiver))
+            .take(5)
+            .collect::<Vec<_>>()
     );
     assert_eq!(received.len(), printed.len(), "no span was sent twice");
     assert_eq!(dropped(&agent, "spans"), 0.0);
@@ -90,21 +93,38 @@ fn a_django_workload_reaches_the_collector() {
             .filter(|s| {
                 s.kind == SpanKind::Server
                     && s.attributes.get("server.port").and_then(|v| v.as_int()) == Some(port.into())
-                    && s.attributes.get("network.peer.port").and_then(|v| v.as_int())
+                    && s.attributes
+                        .get("network.peer.port")
+                        .and_then(|v| v.as_int())
                         == Some(exchange.local_port.into())
             })
             .collect();
-        assert_eq!(server_spans.len(), 1, "one server span for {}", exchange.request.path);
+        assert_eq!(
+            server_spans.len(),
+            1,
+            "one server span for {}",
+            exchange.request.path
+        );
         let span = server_spans[0];
         assert_eq!(span.str_attr("http.request.method"), Some("GET"));
-        assert_eq!(span.str_attr("url.path"), Some(exchange.request.path.as_str()));
-        assert_eq!(span.str_attr("http.route"), Some(exchange.request.path.as_str()));
         assert_eq!(
-            span.attributes.get("http.response.status_code").and_then(|v| v.as_int()),
+            span.str_attr("url.path"),
+            Some(exchange.request.path.as_str())
+        );
+        assert_eq!(
+            span.str_attr("http.route"),
+            Some(exchange.request.path.as_str())
+        );
+        assert_eq!(
+            span.attributes
+                .get("http.response.status_code")
+                .and_then(|v| v.as_int()),
             Some(exchange.status.into())
         );
         assert_eq!(
-            span.attributes.get("sonde.db.queries").and_then(|v| v.as_int()),
+            span.attributes
+                .get("sonde.db.queries")
+                .and_then(|v| v.as_int()),
             Some(record.queries as i64),
             "Django's query count for {}",
             exchange.request.path
@@ -117,7 +137,10 @@ fn a_django_workload_reaches_the_collector() {
             .collect();
         for child in &children {
             assert_eq!(child.kind, SpanKind::Client);
-            assert_eq!(child.trace_id, span.trace_id, "a child is in its parent's trace");
+            assert_eq!(
+                child.trace_id, span.trace_id,
+                "a child is in its parent's trace"
+            );
             assert_eq!(child.resource, span.resource, "same process, same resource");
             assert!(by_id.contains_key(child.span_id.as_str()));
         }
@@ -144,7 +167,9 @@ fn a_django_workload_reaches_the_collector() {
         received
             .iter()
             .filter(|s| s.kind == SpanKind::Server && s.str_attr("http.route") == Some(route))
-            .filter(|s| s.attributes.get("server.port").and_then(|v| v.as_int()) == Some(port.into()))
+            .filter(|s| {
+                s.attributes.get("server.port").and_then(|v| v.as_int()) == Some(port.into())
+            })
             .count() as u64
     };
     let counted = wait(EXPORT_TIMEOUT, || {
@@ -163,21 +188,46 @@ fn a_django_workload_reaches_the_collector() {
         .metrics()
         .into_iter()
         .rev()
-        .find(|m| m.name == "http.server.request.duration" && m.resource.get("service.name").and_then(|v| v.as_str()) == Some("shop"))
+        .find(|m| {
+            m.name == "http.server.request.duration"
+                && m.resource.get("service.name").and_then(|v| v.as_str()) == Some("shop")
+        })
         .expect("http.server.request.duration for shop");
     assert_eq!(metric.unit, "s");
-    let bounds = &metric.points[0].histogram().expect("a histogram").explicit_bounds;
+    let bounds = &metric.points[0]
+        .histogram()
+        .expect("a histogram")
+        .explicit_bounds;
     assert_eq!(
         bounds,
         &[0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0],
         "the semantic-convention boundaries"
     );
 
+    // The agent's own telemetry, under its own service name.
+    let own = wait(EXPORT_TIMEOUT, || {
+        receiver.metrics().iter().any(|m| {
+            m.name == "sonde.export.exported"
+                && m.resource.get("service.name").and_then(|v| v.as_str()) == Some("sonde")
+                && m.points.iter().any(|p| {
+                    p.str_attr("signal") == Some("spans") && p.number().unwrap_or(0.0) > 0.0
+                })
+        })
+    });
+    assert!(
+        own,
+        "no sonde.export.exported{{signal=spans}} > 0 from service sonde"
+    );
+
     // Socket events as log records, from the workers' resource.
     let accepted = wait(EXPORT_TIMEOUT, || {
         receiver.logs().iter().any(|log| {
             log.event_name.as_deref() == Some("tcp.accept")
-                && log.resource.get("process.pid").and_then(|v| v.as_int()).is_some_and(|pid| workers.contains(&(pid as u32)))
+                && log
+                    .resource
+                    .get("process.pid")
+                    .and_then(|v| v.as_int())
+                    .is_some_and(|pid| workers.contains(&(pid as u32)))
         })
     });
     assert!(accepted, "no tcp.accept log record from a gunicorn worker");
@@ -190,8 +240,11 @@ fn histogram_count(receiver: &OtlpReceiver, name: &str, route: &str) -> u64 {
     receiver
         .metrics()
         .into_iter()
-        .filter(|m| m.name == name && m.resource.get("service.name").and_then(|v| v.as_str()) == Some("shop"))
-        .last()
+        .rev()
+        .find(|m| {
+            m.name == name
+                && m.resource.get("service.name").and_then(|v| v.as_str()) == Some("shop")
+        })
         .map_or(0, |metric| {
             metric
                 .points
@@ -218,7 +271,14 @@ fn check_resource(span: &ReceivedSpan, workers: &[u32]) {
         .resource_str("process.executable.name")
         .is_some_and(|name| name.starts_with("python")));
     assert_eq!(span.resource_str("process.runtime.name"), Some("CPython"));
-    assert!(span.resource_str("process.runtime.version").is_some_and(|v| v.starts_with("3.")));
-    assert!(span.resource_str("host.name").is_some_and(|name| !name.is_empty()));
-    assert!(!span.attributes.contains_key("service.name"), "moved to the resource");
+    assert!(span
+        .resource_str("process.runtime.version")
+        .is_some_and(|v| v.starts_with("3.")));
+    assert!(span
+        .resource_str("host.name")
+        .is_some_and(|name| !name.is_empty()));
+    assert!(
+        !span.attributes.contains_key("service.name"),
+        "moved to the resource"
+    );
 }
