@@ -15,7 +15,7 @@ use sonde_tests::{
     Agent,
 };
 
-use crate::{dropped, received_ids, settle, wait, EXPORT_TIMEOUT};
+use crate::{dropped, printed_ids, received_ids, wait, EXPORT_TIMEOUT};
 
 /// How many times each view is driven.
 const REPEATS: usize = 3;
@@ -66,21 +66,27 @@ fn a_django_workload_reaches_the_collector() {
     let port = server.server().port();
     let workers = server.server().worker_pids();
 
-    // Exactly the spans the agent produced, none lost or invented.
-    let printed = settle(&agent);
-    let arrived = wait(EXPORT_TIMEOUT, || received_ids(&receiver) == printed);
+    // Exactly the spans the agent produced, none lost or invented (other
+    // processes on the host may go on making spans meanwhile: every span
+    // printed so far must arrive, and nothing the agent did not print).
+    let printed = printed_ids(&agent);
+    let arrived = wait(EXPORT_TIMEOUT, || {
+        received_ids(&receiver).is_superset(&printed)
+    });
     let received = receiver.spans();
+    let ids = received_ids(&receiver);
     assert!(
         arrived,
         "the receiver got {} spans, the agent printed {}; missing: {:?}",
         received.len(),
         printed.len(),
-        printed
-            .difference(&received_ids(&receiver))
-            .take(5)
-            .collect::<Vec<_>>()
+        printed.difference(&ids).take(5).collect::<Vec<_>>()
     );
-    assert_eq!(received.len(), printed.len(), "no span was sent twice");
+    assert!(
+        ids.is_subset(&printed_ids(&agent)),
+        "only spans the agent printed"
+    );
+    assert_eq!(received.len(), ids.len(), "no span was sent twice");
     assert_eq!(dropped(&agent, "spans"), 0.0);
 
     // Per request: one server span, its resource, its SQL children.
@@ -106,7 +112,10 @@ fn a_django_workload_reaches_the_collector() {
             exchange.request.path
         );
         let span = server_spans[0];
-        assert_eq!(span.str_attr("http.request.method"), Some("GET"));
+        assert_eq!(
+            span.str_attr("http.request.method"),
+            Some(exchange.request.method.as_str())
+        );
         assert_eq!(
             span.str_attr("url.path"),
             Some(exchange.request.path.as_str())
@@ -154,8 +163,10 @@ fn a_django_workload_reaches_the_collector() {
             exchange.request.path,
             record.queries
         );
-        if record.queries > 0 {
-            let child = children[0];
+        if let Some(child) = children
+            .iter()
+            .find(|c| c.str_attr("db.system.name") == Some("postgresql"))
+        {
             for key in ["db.query.text", "db.operation.name", "server.address"] {
                 assert!(child.attributes.contains_key(key), "{key} on {child:#?}");
             }
