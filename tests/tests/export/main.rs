@@ -29,18 +29,34 @@ fn printed_ids(agent: &Agent) -> BTreeSet<String> {
         .collect()
 }
 
-/// Waits until the agent is idle and has nothing left to export, then
-/// returns the ids of the spans it printed.
+/// Waits until the agent has printed no new span and has had nothing to
+/// export for 2 s, then returns the ids of the spans it printed. (Other
+/// lines are not watched: reading /metrics is itself socket events.)
 fn settle(agent: &Agent) -> BTreeSet<String> {
-    agent.wait_until_idle(Duration::from_secs(2), Duration::from_secs(30));
-    let drained = wait(EXPORT_TIMEOUT, || {
-        agent.metric("sonde_export_queued", &[("signal", "spans")]) == Some(0.0)
-    });
-    assert!(
-        drained,
-        "spans still queued for export after {EXPORT_TIMEOUT:?}"
-    );
-    printed_ids(agent)
+    let snapshot = || {
+        (
+            printed_ids(agent).len(),
+            agent.metric("sonde_export_queued", &[("signal", "spans")]),
+            agent.metric("sonde_export_exported_total", &[("signal", "spans")]),
+        )
+    };
+    let mut last = snapshot();
+    let mut since = std::time::Instant::now();
+    let deadline = since + EXPORT_TIMEOUT;
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = snapshot();
+        if now != last {
+            last = now;
+            since = std::time::Instant::now();
+        } else if now.1 == Some(0.0) && since.elapsed() >= Duration::from_secs(2) {
+            return printed_ids(agent);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent still prints spans or exports after {EXPORT_TIMEOUT:?}: {now:?}"
+        );
+    }
 }
 
 /// Polls `done` every 100 ms until it holds or `timeout` passes.
