@@ -63,7 +63,9 @@ async fn run(args: RunArgs, settings: ProbeSettings) -> anyhow::Result<()> {
         events: ring,
         counters,
     } = probes;
-    let metrics = Arc::new(AgentMetrics::new(Box::new(counters)));
+    let metrics = Arc::new(
+        AgentMetrics::new(Box::new(counters)).with_target_info(crate::telemetry::agent_resource()),
+    );
     let ready = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = watch::channel(false);
 
