@@ -73,7 +73,9 @@ async fn run(
         events: ring,
         counters,
     } = probes;
-    let metrics = Arc::new(AgentMetrics::new(Box::new(counters)));
+    let metrics = Arc::new(
+        AgentMetrics::new(Box::new(counters)).with_target_info(crate::telemetry::agent_resource()),
+    );
     let ready = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = watch::channel(false);
 

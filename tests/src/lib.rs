@@ -14,6 +14,7 @@
 //! - [`client`]: a raw HTTP/1.1 client and a driver for a known mix of requests.
 //! - [`spans`]: the agent's HTTP span lines, checked against the span contract.
 //! - [`red`]: the HTTP duration histograms on `/metrics`.
+//! - [`prometheus`]: a real Prometheus server scraping the agent, and its API.
 //! - [`command`]: run a command with a deadline.
 //! - [`kernel`]: what `bpftool` and `/proc` say about global kernel state.
 //! - [`otlp`]: a real OTLP/gRPC receiver (TLS, outages, injected errors) and
@@ -33,6 +34,7 @@ pub mod kernel;
 pub mod metrics;
 pub mod otlp;
 pub mod paths;
+pub mod prometheus;
 pub mod red;
 pub mod spans;
 pub mod workload;

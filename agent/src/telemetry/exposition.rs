@@ -3,11 +3,13 @@
 //! `prometheus-client` writes OpenMetrics 1.0 only. Prometheus' classic text
 //! format (0.0.4) differs in ways that matter to parsers: a counter's `# HELP`
 //! and `# TYPE` name the sample (`x_total`), not the family (`x`); `# UNIT`,
-//! `# EOF` and the OpenMetrics-only types do not exist. Everything else — the
-//! sample lines — is identical, so the classic format is derived from the
-//! OpenMetrics text rather than encoded twice.
+//! `# EOF` and the OpenMetrics-only types do not exist (an `info` family `x`
+//! becomes the gauge `x_info`, as OpenTelemetry's Prometheus compatibility
+//! rules say). Everything else — the sample lines — is identical, so the
+//! classic format is derived from the OpenMetrics text rather than encoded
+//! twice.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// Content type of Prometheus' classic text exposition format.
 pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -16,32 +18,38 @@ pub const OPENMETRICS_TEXT: &str = "application/openmetrics-text; version=1.0.0;
 
 /// Rewrites an OpenMetrics text exposition into the Prometheus 0.0.4 format.
 pub(super) fn to_prometheus_text(openmetrics: &str) -> String {
-    // A family's `# HELP` comes before its `# TYPE`, so find the counters first.
-    let counters: HashSet<&str> = openmetrics
+    // A family's `# HELP` comes before its `# TYPE`, so find the families
+    // whose samples carry a suffix first.
+    let suffixes: HashMap<&str, &str> = openmetrics
         .lines()
         .filter_map(|line| line.strip_prefix("# TYPE "))
-        .filter_map(|rest| rest.strip_suffix(" counter"))
+        .filter_map(|rest| {
+            let (name, kind) = rest.split_once(' ')?;
+            match kind {
+                "counter" => Some((name, "_total")),
+                "info" => Some((name, "_info")),
+                _ => None,
+            }
+        })
         .collect();
 
-    let mut out = String::with_capacity(openmetrics.len() + 16 * counters.len());
+    let mut out = String::with_capacity(openmetrics.len() + 16 * suffixes.len());
     for line in openmetrics.lines() {
         if line == "# EOF" || line.starts_with("# UNIT ") {
             continue;
         }
         if let Some((keyword, rest)) = descriptor(line) {
             let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-            let tail = if keyword == "TYPE" && tail == "unknown" {
-                "untyped"
-            } else {
-                tail
+            let tail = match (keyword, tail) {
+                ("TYPE", "unknown") => "untyped",
+                ("TYPE", "info") => "gauge",
+                _ => tail,
             };
             out.push_str("# ");
             out.push_str(keyword);
             out.push(' ');
             out.push_str(name);
-            if counters.contains(name) {
-                out.push_str("_total");
-            }
+            out.push_str(suffixes.get(name).copied().unwrap_or_default());
             out.push(' ');
             out.push_str(tail);
         } else {
@@ -66,7 +74,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counters_are_named_by_their_sample() {
+    fn counters_and_infos_are_named_by_their_sample() {
         let om = "# HELP a_events Events seen.\n\
                   # TYPE a_events counter\n\
                   a_events_total{k=\"v\"} 3\n\
@@ -81,6 +89,9 @@ mod tests {
                   # HELP odd Odd.\n\
                   # TYPE odd unknown\n\
                   odd 1\n\
+                  # HELP target Target metadata.\n\
+                  # TYPE target info\n\
+                  target_info{service_name=\"sonde\"} 1\n\
                   # EOF\n";
         let expected = "# HELP a_events_total Events seen.\n\
                         # TYPE a_events_total counter\n\
@@ -93,7 +104,10 @@ mod tests {
                         cpu_seconds_total 0.5\n\
                         # HELP odd Odd.\n\
                         # TYPE odd untyped\n\
-                        odd 1\n";
+                        odd 1\n\
+                        # HELP target_info Target metadata.\n\
+                        # TYPE target_info gauge\n\
+                        target_info{service_name=\"sonde\"} 1\n";
         assert_eq!(to_prometheus_text(om), expected);
     }
 

@@ -13,7 +13,9 @@ mod histogram;
 mod http_metrics;
 mod kernel_counters;
 mod process;
+mod resource;
 mod series;
+mod target_info;
 
 use std::sync::Arc;
 
@@ -31,6 +33,8 @@ pub use self::exposition::{OPENMETRICS_TEXT, PROMETHEUS_TEXT};
 use self::http_metrics::HttpCollector;
 pub use self::http_metrics::{HttpMetrics, PipelineStats};
 pub use self::kernel_counters::{KernelCounterSource, KernelCounters};
+pub use self::resource::agent_resource;
+use self::target_info::{TargetInfo, TargetInfoCollector};
 
 /// The agent's self-monitoring: hot-path counters plus a scrape-time view of
 /// the kernel programs' counters, rendered for Prometheus.
@@ -71,6 +75,7 @@ pub struct AgentMetrics {
     http: Arc<HttpMetrics>,
     db: Arc<DbMetrics>,
     export: Arc<ExportMetrics>,
+    target_info: Arc<TargetInfo>,
     registry: Registry,
 }
 
@@ -85,6 +90,10 @@ impl AgentMetrics {
     fn with_version(kernel: Box<dyn KernelCounterSource>, version: String) -> AgentMetrics {
         let counters = Arc::new(UserCounters::default());
         let mut registry = Registry::default();
+        // First, as the OpenTelemetry exporters put it: it says whose series
+        // follow.
+        let target_info = Arc::new(TargetInfo::default());
+        registry.register_collector(Box::new(TargetInfoCollector(Arc::clone(&target_info))));
         registry.register_collector(Box::new(AgentCollector::new(
             Arc::clone(&counters),
             kernel,
@@ -101,8 +110,18 @@ impl AgentMetrics {
             http,
             db,
             export,
+            target_info,
             registry,
         }
+    }
+
+    /// These metrics with a `target_info` series whose labels are the
+    /// resource `attributes` (OpenTelemetry keys such as `service.name`; see
+    /// [`agent_resource`]), replacing any set before. An empty list removes
+    /// the series.
+    pub fn with_target_info(self, attributes: Vec<(String, String)>) -> AgentMetrics {
+        self.target_info.set(&attributes);
+        self
     }
 
     /// The HTTP request duration histograms, rendered after the agent's own

@@ -297,3 +297,96 @@ fn metrics_are_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<AgentMetrics>();
 }
+
+fn resource(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn target_info_carries_the_resource_in_both_formats() {
+    let (metrics, _) = metrics_with(Ok(KernelCounters::default()));
+    let metrics = metrics.with_target_info(resource(&[
+        ("service.name", "sonde"),
+        ("service.instance.id", "web-1:42"),
+        ("host.name", "web-1"),
+    ]));
+    let series =
+        "target_info{host_name=\"web-1\",service_instance_id=\"web-1:42\",service_name=\"sonde\"}";
+
+    let (_, classic) = metrics.render(false);
+    assert_eq!(value(&classic, series), Some(1.0), "{classic}");
+    assert!(classic.contains("# TYPE target_info gauge\n"), "{classic}");
+    assert!(classic.contains("# HELP target_info "), "{classic}");
+    assert_eq!(classic.matches("target_info{").count(), 1, "{classic}");
+
+    let (_, openmetrics) = metrics.render(true);
+    assert_eq!(value(&openmetrics, series), Some(1.0), "{openmetrics}");
+    assert!(
+        openmetrics.contains("# TYPE target info\n"),
+        "{openmetrics}"
+    );
+    assert!(openmetrics.ends_with("# EOF\n"), "{openmetrics}");
+}
+
+#[test]
+fn target_info_is_replaced_and_absent_when_empty() {
+    let (metrics, _) = metrics_with(Ok(KernelCounters::default()));
+    assert!(!metrics.render(false).1.contains("target_info"));
+    let metrics = metrics
+        .with_target_info(resource(&[("service.name", "first")]))
+        .with_target_info(resource(&[("service.name", "second")]));
+    let (_, body) = metrics.render(false);
+    assert_eq!(
+        value(&body, "target_info{service_name=\"second\"}"),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(body.matches("target_info{").count(), 1, "{body}");
+    let metrics = metrics.with_target_info(Vec::new());
+    assert!(!metrics.render(true).1.contains("target"));
+}
+
+#[test]
+fn target_info_values_are_escaped() {
+    let (metrics, _) = metrics_with(Ok(KernelCounters::default()));
+    let metrics = metrics.with_target_info(resource(&[("team", "a \"b\"\\\nc")]));
+    for openmetrics in [false, true] {
+        let (_, body) = metrics.render(openmetrics);
+        assert!(
+            body.contains("target_info{team=\"a \\\"b\\\"\\\\\\nc\"} 1\n"),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn the_agent_resource_becomes_target_info() {
+    let attributes = agent_resource();
+    let (metrics, _) = metrics_with(Ok(KernelCounters::default()));
+    let metrics = metrics.with_target_info(attributes.clone());
+    let (_, body) = metrics.render(false);
+    let line = body
+        .lines()
+        .find(|line| line.starts_with("target_info{"))
+        .unwrap_or_else(|| panic!("no target_info in\n{body}"));
+    // Values come from the host and the environment; the keys are the
+    // agent's own.
+    for key in [
+        "service.name",
+        "service.version",
+        "service.instance.id",
+        "host.name",
+        "process.pid",
+        "process.executable.name",
+    ] {
+        let (_, value) = attributes
+            .iter()
+            .find(|(k, _)| k == key)
+            .unwrap_or_else(|| panic!("no {key} in {attributes:?}"));
+        let label = format!("{}=\"{value}\"", key.replace('.', "_"));
+        assert!(line.contains(&label), "{label} not in {line}");
+    }
+}
