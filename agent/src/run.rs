@@ -152,11 +152,22 @@ async fn run(
     Ok(())
 }
 
-/// Attributes on the resource of every observed process: the host.
+/// Attributes on the resource of every observed process: the host, and
+/// what the operator sets with OTEL_RESOURCE_ATTRIBUTES, which wins as it
+/// does in the SDKs (but for its service name: that is the agent's own).
 fn common_resource_attributes() -> Vec<opentelemetry::KeyValue> {
-    let mut attributes = vec![opentelemetry::KeyValue::new("host.name", host::name())];
+    use opentelemetry::KeyValue;
+    let mut attributes = vec![KeyValue::new("host.name", host::name())];
     if let Some(id) = host::id() {
-        attributes.push(opentelemetry::KeyValue::new("host.id", id));
+        attributes.push(KeyValue::new("host.id", id));
+    }
+    let operator = std::env::var("OTEL_RESOURCE_ATTRIBUTES").unwrap_or_default();
+    for (key, value) in crate::telemetry::parse_resource_attributes(&operator) {
+        if key == "service.name" {
+            continue;
+        }
+        attributes.retain(|kv| kv.key.as_str() != key);
+        attributes.push(KeyValue::new(key, value));
     }
     attributes
 }

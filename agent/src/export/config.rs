@@ -17,7 +17,7 @@ use opentelemetry_sdk::metrics::Temporality;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 
 use crate::cli::{OtlpArgs, OtlpCompression, OtlpTemporality};
-use crate::telemetry::Signal;
+use crate::telemetry::{percent_decode, Signal};
 
 /// Default interval between metric exports (OTEL_METRIC_EXPORT_INTERVAL).
 const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(10);
@@ -284,24 +284,6 @@ fn parse_headers(text: &str) -> Result<MetadataMap, ConfigError> {
     Ok(headers)
 }
 
-/// `%XX` escapes decoded; None for a broken escape or invalid UTF-8.
-pub(crate) fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -457,13 +439,5 @@ mod tests {
             .unwrap();
         assert_eq!(default.metrics_interval, Duration::from_secs(10));
         assert_eq!(default.temporality, Temporality::Cumulative);
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b%2Cc").as_deref(), Some("a b,c"));
-        assert_eq!(percent_decode("100%"), None);
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
     }
 }

@@ -33,7 +33,7 @@ pub use self::exposition::{OPENMETRICS_TEXT, PROMETHEUS_TEXT};
 use self::http_metrics::HttpCollector;
 pub use self::http_metrics::{HttpMetrics, PipelineStats};
 pub use self::kernel_counters::{KernelCounterSource, KernelCounters};
-pub use self::resource::agent_resource;
+pub use self::resource::{agent_resource, parse_resource_attributes, percent_decode};
 use self::target_info::{TargetInfo, TargetInfoCollector};
 
 /// The agent's self-monitoring: hot-path counters plus a scrape-time view of

@@ -107,7 +107,7 @@ pub fn parse_resource_attributes(text: &str) -> Vec<(String, String)> {
 
 /// `%XX` sequences decoded; `None` for a `%` not followed by two hex digits
 /// or bytes that are not UTF-8. `+` stays a `+` (Baggage is not a form).
-fn percent_decode(text: &str) -> Option<String> {
+pub fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
