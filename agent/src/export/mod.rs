@@ -336,12 +336,13 @@ fn export_thread(
     });
 }
 
-fn span_exporter(
+/// The connection settings every signal's exporter shares.
+fn configure<B: WithExportConfig + WithTonicConfig>(
+    builder: B,
     settings: &ExportSettings,
     signal: &SignalSettings,
-) -> Result<opentelemetry_otlp::SpanExporter, opentelemetry_otlp::ExporterBuildError> {
-    let mut builder = opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
+) -> B {
+    let mut builder = builder
         .with_endpoint(signal.endpoint.clone())
         // Retried here, where the queue and the counts are.
         .with_retry_policy(RetryPolicy::disabled())
@@ -352,44 +353,33 @@ fn span_exporter(
     if let Some(compression) = settings.compression {
         builder = builder.with_compression(compression);
     }
-    builder.build()
+    builder
+}
+
+fn span_exporter(
+    settings: &ExportSettings,
+    signal: &SignalSettings,
+) -> Result<opentelemetry_otlp::SpanExporter, opentelemetry_otlp::ExporterBuildError> {
+    let builder = opentelemetry_otlp::SpanExporter::builder().with_tonic();
+    configure(builder, settings, signal).build()
 }
 
 fn log_exporter(
     settings: &ExportSettings,
     signal: &SignalSettings,
 ) -> Result<opentelemetry_otlp::LogExporter, opentelemetry_otlp::ExporterBuildError> {
-    let mut builder = opentelemetry_otlp::LogExporter::builder()
-        .with_tonic()
-        .with_endpoint(signal.endpoint.clone())
-        .with_retry_policy(RetryPolicy::disabled())
-        .with_metadata(settings.headers.clone());
-    if let Some(tls) = &signal.tls {
-        builder = builder.with_tls_config(tls.clone());
-    }
-    if let Some(compression) = settings.compression {
-        builder = builder.with_compression(compression);
-    }
-    builder.build()
+    let builder = opentelemetry_otlp::LogExporter::builder().with_tonic();
+    configure(builder, settings, signal).build()
 }
 
 fn metric_exporter(
     settings: &ExportSettings,
     signal: &SignalSettings,
 ) -> Result<opentelemetry_otlp::MetricExporter, opentelemetry_otlp::ExporterBuildError> {
-    let mut builder = opentelemetry_otlp::MetricExporter::builder()
+    let builder = opentelemetry_otlp::MetricExporter::builder()
         .with_tonic()
-        .with_temporality(settings.temporality)
-        .with_endpoint(signal.endpoint.clone())
-        .with_retry_policy(RetryPolicy::disabled())
-        .with_metadata(settings.headers.clone());
-    if let Some(tls) = &signal.tls {
-        builder = builder.with_tls_config(tls.clone());
-    }
-    if let Some(compression) = settings.compression {
-        builder = builder.with_compression(compression);
-    }
-    builder.build()
+        .with_temporality(settings.temporality);
+    configure(builder, settings, signal).build()
 }
 
 /// Collects and exports every service's metrics each `interval`, and once
