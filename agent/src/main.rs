@@ -1,55 +1,5 @@
 //! `sonde`: the agent daemon and its command line.
 
-mod check;
-mod cli;
-mod db;
-mod events;
-mod export;
-mod filter;
-mod flows;
-mod host;
-mod http;
-mod pipeline;
-mod privileges;
-mod probes;
-mod protocols;
-mod run;
-mod server;
-mod service;
-mod telemetry;
-mod traces;
-
-use std::process::ExitCode;
-
-use clap::Parser;
-
-use crate::cli::{Cli, Command};
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_diagnostics();
-    let result = match cli.command {
-        Command::Check(args) => check::main(&args),
-        Command::Run(args) => run::main(*args),
-    };
-    match result {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("sonde: error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The agent's own diagnostics go to stderr; stdout carries events only.
-fn init_diagnostics() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("SONDE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // No colour codes in journald or a log file.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+fn main() -> std::process::ExitCode {
+    sonde_agent::cli_main()
 }

@@ -155,7 +155,7 @@ async fn run(
 /// Attributes on the resource of every observed process: the host, and
 /// what the operator sets with OTEL_RESOURCE_ATTRIBUTES, which wins as it
 /// does in the SDKs (but for its service name: that is the agent's own).
-fn common_resource_attributes() -> Vec<opentelemetry::KeyValue> {
+pub(crate) fn common_resource_attributes() -> Vec<opentelemetry::KeyValue> {
     use opentelemetry::KeyValue;
     let mut attributes = vec![KeyValue::new("host.name", host::name())];
     if let Some(id) = host::id() {

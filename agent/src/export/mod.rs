@@ -4,7 +4,8 @@
 //! The output thread pushes finished spans and records into one bounded
 //! queue per signal and never waits: a full queue drops its oldest items
 //! (counted). An export thread with its own runtime takes batches, groups
-//! them by process (each process is one OTLP resource), and sends them;
+//! them by process (each process is one OTLP resource), and sends them
+//! (spans by two senders, so one batch is prepared while another is sent);
 //! retryable failures are retried with backoff while the queue keeps
 //! absorbing (and, when full, dropping) new telemetry, so the agent keeps
 //! working through a collector outage and resumes by itself.
@@ -57,6 +58,8 @@ use crate::traces::Span;
 const MAX_BATCH: usize = 512;
 /// How long a partial batch waits for more before it is sent.
 const LINGER: Duration = Duration::from_secs(1);
+/// The export thread's name (its comm in /proc).
+pub const EXPORT_THREAD_NAME: &str = "sonde-export";
 /// How long export may go on after the agent was told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
@@ -156,7 +159,7 @@ impl Exporter {
         let thread = {
             let handle = handle.clone();
             std::thread::Builder::new()
-                .name("sonde-export".into())
+                .name(EXPORT_THREAD_NAME.into())
                 .spawn(move || {
                     let signals = Signals { handle, readers };
                     export_thread(settings, common, signals, clock, stop_rx, started_tx);
@@ -243,9 +246,15 @@ fn export_thread(
     runtime.block_on(async move {
         // tonic's channels need the runtime they will run on.
         let spans = match (&handle.spans, &settings.spans) {
-            (Some(queue), Some(signal)) => match span_exporter(&settings, signal) {
-                Ok(exporter) => Some((queue.clone(), exporter)),
-                Err(error) => {
+            // Two senders, each with a connection of its own: while one
+            // waits for the collector's answer, the other converts and sends
+            // the next batch (BENCHMARKS.md, Export).
+            (Some(queue), Some(signal)) => match (
+                span_exporter(&settings, signal),
+                span_exporter(&settings, signal),
+            ) {
+                (Ok(first), Ok(second)) => Some((queue.clone(), [first, second])),
+                (Err(error), _) | (_, Err(error)) => {
                     let _ = started.send(Err(StartError::Build {
                         signal: "spans",
                         error,
@@ -295,13 +304,29 @@ fn export_thread(
         let logs_pending = Cell::new(0);
         let work = async {
             let spans_work = async {
-                if let Some((queue, exporter)) = spans {
-                    export_spans(&context, &queue, exporter, stop.clone(), &spans_pending).await;
+                if let Some((queue, exporters)) = spans {
+                    let retries = RefCell::new(Retries::new(Signal::Spans));
+                    let shared = Shared {
+                        queue: &queue,
+                        pending: &spans_pending,
+                        retries: &retries,
+                    };
+                    let [first, second] = exporters;
+                    tokio::join!(
+                        export_spans(&context, shared, first, stop.clone()),
+                        export_spans(&context, shared, second, stop.clone()),
+                    );
                 }
             };
             let logs_work = async {
                 if let Some((queue, exporter)) = logs {
-                    export_logs(&context, &queue, exporter, stop.clone(), &logs_pending).await;
+                    let retries = RefCell::new(Retries::new(Signal::Logs));
+                    let shared = Shared {
+                        queue: &queue,
+                        pending: &logs_pending,
+                        retries: &retries,
+                    };
+                    export_logs(&context, shared, exporter, stop.clone()).await;
                 }
             };
             let metrics_work = async {
@@ -422,8 +447,9 @@ async fn export_metrics(
                     metrics.request_failed(signal);
                     let reason = match retries.failed(&error) {
                         Some(_) if stopping => ExportDrop::Shutdown,
-                        // The next collection carries cumulative totals again.
-                        Some(_) => ExportDrop::QueueFull,
+                        // Not retried: the next collection carries
+                        // cumulative totals again.
+                        Some(_) => ExportDrop::ExportFailed,
                         None => ExportDrop::Rejected,
                     };
                     metrics.dropped(signal, reason, points);
@@ -465,17 +491,46 @@ struct Context {
     scope: InstrumentationScope,
 }
 
+/// What the senders of one signal share: its queue, the items taken from
+/// it and not yet exported or dropped, and the outage state.
+struct Shared<'a, T> {
+    queue: &'a ExportQueue<T>,
+    pending: &'a Cell<u64>,
+    retries: &'a RefCell<Retries>,
+}
+
+impl<T> Clone for Shared<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Shared<'_, T> {}
+
+impl<T> Shared<'_, T> {
+    fn taken(&self, items: u64) {
+        self.pending.set(self.pending.get() + items);
+    }
+
+    fn done(&self, items: u64) {
+        self.pending.set(self.pending.get().saturating_sub(items));
+    }
+
+    fn report_queued(&self, metrics: &ExportMetrics, signal: Signal) {
+        metrics.set_queued(signal, self.queue.len() as u64 + self.pending.get());
+    }
+}
+
+/// One sender of span batches (there are two).
 async fn export_spans(
     context: &Context,
-    queue: &ExportQueue<Span>,
+    shared: Shared<'_, Span>,
     mut exporter: opentelemetry_otlp::SpanExporter,
     mut stop: watch::Receiver<bool>,
-    pending: &Cell<u64>,
 ) {
     let signal = Signal::Spans;
-    let mut retries = Retries::new(signal);
-    while let Some(spans) = queue.take(MAX_BATCH, LINGER).await {
-        pending.set(spans.len() as u64);
+    while let Some(spans) = shared.queue.take(MAX_BATCH, LINGER).await {
+        shared.taken(spans.len() as u64);
         let mut groups: HashMap<span_data::SpanOrigin, Vec<_>> = HashMap::new();
         for span in spans {
             let origin = span_data::origin(&span);
@@ -496,31 +551,27 @@ async fn export_spans(
                 signal,
                 items,
                 attempt,
-                &mut retries,
+                shared.retries,
                 &context.metrics,
                 &mut stop,
             )
             .await;
-            pending.set(pending.get().saturating_sub(items));
+            shared.done(items);
         }
-        context
-            .metrics
-            .set_queued(signal, queue.len() as u64 + pending.get());
+        shared.report_queued(&context.metrics, signal);
     }
 }
 
 async fn export_logs(
     context: &Context,
-    queue: &ExportQueue<LogRecord>,
+    shared: Shared<'_, LogRecord>,
     mut exporter: opentelemetry_otlp::LogExporter,
     mut stop: watch::Receiver<bool>,
-    pending: &Cell<u64>,
 ) {
     let signal = Signal::Logs;
     let converter = LogConverter::new(context.scope.clone());
-    let mut retries = Retries::new(signal);
-    while let Some(records) = queue.take(MAX_BATCH, LINGER).await {
-        pending.set(records.len() as u64);
+    while let Some(records) = shared.queue.take(MAX_BATCH, LINGER).await {
+        shared.taken(records.len() as u64);
         let mut groups: HashMap<log_data::LogOrigin, Vec<_>> = HashMap::new();
         let mut exited = Vec::new();
         for record in records {
@@ -554,19 +605,17 @@ async fn export_logs(
                 signal,
                 items,
                 attempt,
-                &mut retries,
+                shared.retries,
                 &context.metrics,
                 &mut stop,
             )
             .await;
-            pending.set(pending.get().saturating_sub(items));
+            shared.done(items);
         }
         for pid in exited {
             context.resources.borrow_mut().forget(pid);
         }
-        context
-            .metrics
-            .set_queued(signal, queue.len() as u64 + pending.get());
+        shared.report_queued(&context.metrics, signal);
     }
 }
 
@@ -576,7 +625,7 @@ async fn deliver<F, Fut>(
     signal: Signal,
     items: u64,
     attempt: F,
-    retries: &mut Retries,
+    retries: &RefCell<Retries>,
     metrics: &ExportMetrics,
     stop: &mut watch::Receiver<bool>,
 ) where
@@ -586,14 +635,14 @@ async fn deliver<F, Fut>(
     loop {
         let error = match attempt().await {
             Ok(()) => {
-                retries.succeeded();
+                retries.borrow_mut().succeeded();
                 metrics.exported(signal, items);
                 return;
             }
             Err(error) => error,
         };
         metrics.request_failed(signal);
-        let Some(pause) = retries.failed(&error) else {
+        let Some(pause) = retries.borrow_mut().failed(&error) else {
             metrics.dropped(signal, ExportDrop::Rejected, items);
             return;
         };

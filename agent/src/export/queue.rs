@@ -56,7 +56,7 @@ impl<T> ExportQueue<T> {
             state.items.push_back(item);
         }
         drop(state);
-        self.pushed.notify_one();
+        self.pushed.notify_waiters();
         dropped
     }
 
@@ -69,7 +69,7 @@ impl<T> ExportQueue<T> {
     /// None.
     pub fn close(&self) {
         self.lock().closed = true;
-        self.pushed.notify_one();
+        self.pushed.notify_waiters();
     }
 
     /// Takes everything left (at shutdown).
@@ -78,12 +78,17 @@ impl<T> ExportQueue<T> {
     }
 
     /// The next batch: up to `max` items, once `max` are waiting or `linger`
-    /// has passed since the first of them was seen. None once closed and
-    /// empty. One consumer at a time.
+    /// has passed since this consumer first saw some. None once closed and
+    /// empty. Several consumers may wait at once.
     pub async fn take(&self, max: usize, linger: Duration) -> Option<Vec<T>> {
         let max = max.max(1);
         let mut deadline: Option<Instant> = None;
         loop {
+            let notified = self.pushed.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the state is read, so a push or close
+            // between the read and the wait still wakes this consumer.
+            notified.as_mut().enable();
             {
                 let mut state = self.lock();
                 let waiting = state.items.len();
@@ -95,15 +100,18 @@ impl<T> ExportQueue<T> {
                 if state.closed {
                     return None;
                 }
-                if waiting > 0 && deadline.is_none() {
+                if waiting == 0 {
+                    // Another consumer took them: linger anew on the next.
+                    deadline = None;
+                } else if deadline.is_none() {
                     deadline = Some(Instant::now() + linger);
                 }
             }
             match deadline {
                 Some(at) => {
-                    let _ = tokio::time::timeout_at(at, self.pushed.notified()).await;
+                    let _ = tokio::time::timeout_at(at, notified).await;
                 }
-                None => self.pushed.notified().await,
+                None => notified.await,
             }
         }
     }
@@ -180,6 +188,34 @@ mod tests {
                 Some(vec![1, 2, 3])
             );
             pusher.await.unwrap();
+        });
+    }
+
+    #[test]
+    fn two_consumers_share_the_items_and_both_see_the_close() {
+        runtime().block_on(async {
+            let queue = std::sync::Arc::new(ExportQueue::new(100));
+            let consumer = |queue: std::sync::Arc<ExportQueue<u32>>| async move {
+                let mut taken = Vec::new();
+                while let Some(batch) = queue.take(2, Duration::from_secs(1)).await {
+                    taken.extend(batch);
+                }
+                taken
+            };
+            let a = tokio::spawn(consumer(queue.clone()));
+            let b = tokio::spawn(consumer(queue.clone()));
+            for i in 0..5 {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                queue.push([2 * i, 2 * i + 1]);
+            }
+            // One item left alone: handed out after the linger, not spun on.
+            queue.push([10]);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            queue.close();
+            let (a, b) = (a.await.unwrap(), b.await.unwrap());
+            let mut all: Vec<u32> = a.iter().chain(&b).copied().collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..=10).collect::<Vec<_>>());
         });
     }
 }

@@ -2,6 +2,7 @@
 //! exporter; the process attributes move to the resource.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
@@ -51,7 +52,10 @@ pub fn to_span_data(span: Span, clock: &MonotonicClock, scope: &InstrumentationS
         }
         let value = match value {
             Value::Int(value) => OtelValue::I64(value),
-            Value::Str(value) => OtelValue::from(value),
+            // Shared, not owned: every export attempt clones the batch
+            // (opentelemetry-otlp clones it once more inside), and cloning
+            // an Arc costs no allocation.
+            Value::Str(value) => OtelValue::String(Arc::<str>::from(value).into()),
         };
         attributes.push(KeyValue::new(key, value));
     }

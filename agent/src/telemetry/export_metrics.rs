@@ -44,13 +44,17 @@ pub enum ExportDrop {
     Rejected,
     /// The agent stopped before they could be sent.
     Shutdown,
+    /// Sending failed and they are not sent again: metric data points,
+    /// whose next export carries the cumulative totals anew.
+    ExportFailed,
 }
 
 impl ExportDrop {
-    pub const ALL: [ExportDrop; 3] = [
+    pub const ALL: [ExportDrop; 4] = [
         ExportDrop::QueueFull,
         ExportDrop::Rejected,
         ExportDrop::Shutdown,
+        ExportDrop::ExportFailed,
     ];
 
     pub fn label(self) -> &'static str {
@@ -58,6 +62,7 @@ impl ExportDrop {
             ExportDrop::QueueFull => "queue_full",
             ExportDrop::Rejected => "rejected",
             ExportDrop::Shutdown => "shutdown",
+            ExportDrop::ExportFailed => "export_failed",
         }
     }
 }
@@ -65,7 +70,7 @@ impl ExportDrop {
 #[derive(Debug, Default)]
 struct SignalCounters {
     exported: AtomicU64,
-    dropped: [AtomicU64; 3],
+    dropped: [AtomicU64; ExportDrop::ALL.len()],
     failed_requests: AtomicU64,
     queued: AtomicU64,
 }

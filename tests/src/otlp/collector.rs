@@ -23,7 +23,7 @@ use tonic::{
     codec::CompressionEncoding, metadata::MetadataMap, service::Routes, Request, Response, Status,
 };
 
-use super::store::{Signal, Store};
+use super::store::{self, Store};
 
 /// Implements every collector service over one [`Store`].
 #[derive(Debug, Clone)]
@@ -47,18 +47,13 @@ impl Collector {
         .add_service(LogsServiceServer::new(self).accept_compressed(CompressionEncoding::Gzip))
     }
 
-    fn receive<T>(
-        &self,
-        signal: Signal,
-        request: Request<T>,
-        keep: impl FnOnce(&mut Store, T),
-    ) -> Result<(), Status> {
+    fn receive<T: store::Request>(&self, request: Request<T>) -> Result<(), Status> {
         let metadata = metadata(request.metadata());
         let message = request.into_inner();
         self.store
             .lock()
             .expect("the receiver's store is not poisoned")
-            .receive(signal, metadata, |store| keep(store, message))
+            .receive(metadata, message)
     }
 }
 
@@ -78,7 +73,7 @@ impl TraceService for Collector {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        self.receive(Signal::Traces, request, |s, m| s.traces.push(m))?;
+        self.receive(request)?;
         Ok(Response::new(ExportTraceServiceResponse::default()))
     }
 }
@@ -89,7 +84,7 @@ impl MetricsService for Collector {
         &self,
         request: Request<ExportMetricsServiceRequest>,
     ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
-        self.receive(Signal::Metrics, request, |s, m| s.metrics.push(m))?;
+        self.receive(request)?;
         Ok(Response::new(ExportMetricsServiceResponse::default()))
     }
 }
@@ -100,7 +95,7 @@ impl LogsService for Collector {
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        self.receive(Signal::Logs, request, |s, m| s.logs.push(m))?;
+        self.receive(request)?;
         Ok(Response::new(ExportLogsServiceResponse::default()))
     }
 }

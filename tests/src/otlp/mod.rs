@@ -27,5 +27,5 @@ pub use opentelemetry_proto::tonic::{
 };
 pub use receiver::{OtlpReceiver, ReceiverOptions};
 pub use spans::ReceivedSpan;
-pub use store::{ExportCall, Signal};
+pub use store::{Counts, ExportCall, Signal};
 pub use tonic::Code;

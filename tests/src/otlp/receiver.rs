@@ -21,7 +21,7 @@ use super::{
     logs::{self, ReceivedLog},
     metrics::{self, ReceivedMetric},
     spans::{self, ReceivedSpan},
-    store::{ExportCall, Signal, Store},
+    store::{Counts, ExportCall, Signal, Store},
     tls::TlsFiles,
 };
 
@@ -41,6 +41,9 @@ pub struct ReceiverOptions {
     /// With `tls`, also require a client certificate signed by that CA
     /// ([`OtlpReceiver::client_certificate_path`], [`OtlpReceiver::client_key_path`]).
     pub client_auth: bool,
+    /// Count what is received and keep nothing else ([`OtlpReceiver::counts`]
+    /// only): for benchmarks, which send more than memory holds.
+    pub count_only: bool,
 }
 
 /// An OTLP/gRPC collector on 127.0.0.1 (traces, metrics and logs, gzip
@@ -71,9 +74,10 @@ impl OtlpReceiver {
             .local_addr()
             .expect("the receiver's listener has an address")
             .port();
+        let store = Store::new(options.count_only);
         let mut receiver = OtlpReceiver {
             port,
-            store: Arc::default(),
+            store: Arc::new(Mutex::new(store)),
             tls: options.tls.then(|| TlsFiles::generate(options.client_auth)),
             server: None,
         };
@@ -152,7 +156,8 @@ impl OtlpReceiver {
         self.store().clear();
     }
 
-    /// Export calls received for `signal`, refused ones included.
+    /// Export calls received for `signal`, refused ones included (none are
+    /// kept when `count_only`).
     pub fn requests(&self, signal: Signal) -> usize {
         self.store()
             .calls
@@ -161,34 +166,16 @@ impl OtlpReceiver {
             .count()
     }
 
-    /// Spans, log records or metric data points stored for `signal`: cheaper
-    /// than the flat views, for [`Self::wait_for`] on large volumes.
+    /// Spans, log records or metric data points accepted for `signal`:
+    /// cheaper than the flat views, for [`Self::wait_for`] on large volumes.
     pub fn items(&self, signal: Signal) -> usize {
-        let store = self.store();
-        match signal {
-            Signal::Traces => store
-                .traces
-                .iter()
-                .flat_map(|r| &r.resource_spans)
-                .flat_map(|r| &r.scope_spans)
-                .map(|s| s.spans.len())
-                .sum(),
-            Signal::Logs => store
-                .logs
-                .iter()
-                .flat_map(|r| &r.resource_logs)
-                .flat_map(|r| &r.scope_logs)
-                .map(|s| s.log_records.len())
-                .sum(),
-            Signal::Metrics => store
-                .metrics
-                .iter()
-                .flat_map(|r| &r.resource_metrics)
-                .flat_map(|r| &r.scope_metrics)
-                .flat_map(|s| &s.metrics)
-                .map(|m| metrics::point_count(m.data.as_ref()))
-                .sum(),
-        }
+        self.counts(signal).items as usize
+    }
+
+    /// Export calls accepted for `signal`, and the items in them; the only
+    /// view of a `count_only` receiver.
+    pub fn counts(&self, signal: Signal) -> Counts {
+        self.store().counts(signal)
     }
 
     /// Every export call received, in order, with its metadata.
@@ -277,12 +264,14 @@ impl OtlpReceiver {
             tokio::net::TcpListener::from_std(listener)
                 .expect("hand the receiver's listener to tokio")
         };
+        // TCP_NODELAY, as the OpenTelemetry Collector (Go) sets on every
+        // connection: without it, Nagle's algorithm holds back the end of a
+        // response until the client's delayed ACK.
+        let incoming =
+            tonic::transport::server::TcpIncoming::from(incoming).with_nodelay(Some(true));
         let port = self.port;
         runtime.spawn(async move {
-            if let Err(e) = router
-                .serve_with_incoming(tonic::transport::server::TcpIncoming::from(incoming))
-                .await
-            {
+            if let Err(e) = router.serve_with_incoming(incoming).await {
                 eprintln!("OTLP receiver on port {port} failed: {e}");
             }
         });

@@ -84,7 +84,7 @@ fn received_ids(receiver: &OtlpReceiver) -> BTreeSet<String> {
 
 /// `sonde_export_dropped_total` of `signal`, all reasons.
 fn dropped(agent: &Agent, signal: &str) -> f64 {
-    ["queue_full", "rejected", "shutdown"]
+    ["queue_full", "rejected", "shutdown", "export_failed"]
         .iter()
         .map(|reason| {
             agent
