@@ -7,7 +7,8 @@
 //! The producer keeps at most `--in-flight` spans pushed but not exported,
 //! waiting when there are more, so the queue never overflows: what is
 //! measured is what the exporter sustains, not what it drops. With `--cpu`
-//! the whole process (producer and export thread) is pinned to one CPU.
+//! the export thread is pinned to one CPU, and with `--producer-cpu` the
+//! producer (standing for the rest of the agent) to another.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -42,9 +43,12 @@ pub struct ExportLoadArgs {
     /// Seconds of load before the measured ones: connection, allocator.
     #[arg(long, default_value_t = 2.0)]
     warm_up: f64,
-    /// The CPU the process is pinned to (the exporter gets one core).
+    /// The CPU the export thread is pinned to (the exporter gets one core).
     #[arg(long)]
     cpu: Option<usize>,
+    /// The CPU the producer of the spans is pinned to (else the same).
+    #[arg(long)]
+    producer_cpu: Option<usize>,
     /// Spans pushed and not yet exported at most; below the queue's size,
     /// so nothing is dropped.
     #[arg(long, default_value_t = 8192)]
@@ -94,8 +98,8 @@ pub fn main() -> ExitCode {
 
 fn run(args: &ExportLoadArgs) -> Result<String> {
     if let Some(cpu) = args.cpu {
-        // Before any thread starts: they inherit it.
-        pin_to_cpu(cpu)?;
+        // Before the export thread starts: it inherits it.
+        pin_this_thread(cpu)?;
     }
     let settings = ExportSettings::resolve(&args.otlp, &|name| std::env::var(name).ok())?
         .filter(|settings| settings.spans.is_some());
@@ -112,6 +116,9 @@ fn run(args: &ExportLoadArgs) -> Result<String> {
         metrics.clone(),
         MonotonicClock::new(),
     )?;
+    if let Some(cpu) = args.producer_cpu {
+        pin_this_thread(cpu)?;
+    }
     let handle = exporter.handle();
     let parent = std::os::unix::process::parent_id();
     let mut factory = SpanFactory::new(vec![
@@ -174,7 +181,8 @@ fn report(first: &Sample, last: &Sample, pushed: u64, metrics: &ExportMetrics) -
     .to_string()
 }
 
-fn pin_to_cpu(cpu: usize) -> Result<()> {
+/// Pins the calling thread (and the threads it starts later) to `cpu`.
+fn pin_this_thread(cpu: usize) -> Result<()> {
     // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET stays within it
     // for cpu < CPU_SETSIZE, checked first.
     unsafe {
@@ -183,6 +191,7 @@ fn pin_to_cpu(cpu: usize) -> Result<()> {
         }
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         libc::CPU_SET(cpu, &mut set);
+        // 0: the calling thread.
         if libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) != 0 {
             bail!(
                 "cannot pin to CPU {cpu}: {}",

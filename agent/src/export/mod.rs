@@ -5,7 +5,8 @@
 //! queue per signal and never waits: a full queue drops its oldest items
 //! (counted). An export thread with its own runtime takes batches, groups
 //! them by process (each process is one OTLP resource), and sends them
-//! (spans by two senders, so one batch is prepared while another is sent);
+//! (spans by several senders, so one batch is prepared while another is
+//! sent);
 //! retryable failures are retried with backoff while the queue keeps
 //! absorbing (and, when full, dropping) new telemetry, so the agent keeps
 //! working through a collector outage and resumes by itself.
@@ -56,6 +57,10 @@ use crate::traces::Span;
 
 /// Items per export call at most (the OpenTelemetry SDKs' default).
 const MAX_BATCH: usize = 512;
+/// Span batches sent at once, each by a sender with a connection of its
+/// own: while some wait for the collector's answer, another converts and
+/// sends the next batch (BENCHMARKS.md, Export).
+const SPAN_SENDERS: usize = 2;
 /// How long a partial batch waits for more before it is sent.
 const LINGER: Duration = Duration::from_secs(1);
 /// The export thread's name (its comm in /proc).
@@ -246,15 +251,12 @@ fn export_thread(
     runtime.block_on(async move {
         // tonic's channels need the runtime they will run on.
         let spans = match (&handle.spans, &settings.spans) {
-            // Two senders, each with a connection of its own: while one
-            // waits for the collector's answer, the other converts and sends
-            // the next batch (BENCHMARKS.md, Export).
-            (Some(queue), Some(signal)) => match (
-                span_exporter(&settings, signal),
-                span_exporter(&settings, signal),
-            ) {
-                (Ok(first), Ok(second)) => Some((queue.clone(), [first, second])),
-                (Err(error), _) | (_, Err(error)) => {
+            (Some(queue), Some(signal)) => match (0..SPAN_SENDERS)
+                .map(|_| span_exporter(&settings, signal))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(exporters) => Some((queue.clone(), exporters)),
+                Err(error) => {
                     let _ = started.send(Err(StartError::Build {
                         signal: "spans",
                         error,
@@ -311,11 +313,10 @@ fn export_thread(
                         pending: &spans_pending,
                         retries: &retries,
                     };
-                    let [first, second] = exporters;
-                    tokio::join!(
-                        export_spans(&context, shared, first, stop.clone()),
-                        export_spans(&context, shared, second, stop.clone()),
-                    );
+                    let senders = exporters
+                        .into_iter()
+                        .map(|exporter| export_spans(&context, shared, exporter, stop.clone()));
+                    futures_util::future::join_all(senders).await;
                 }
             };
             let logs_work = async {
@@ -521,7 +522,7 @@ impl<T> Shared<'_, T> {
     }
 }
 
-/// One sender of span batches (there are two).
+/// One sender of span batches (there are [`SPAN_SENDERS`]).
 async fn export_spans(
     context: &Context,
     shared: Shared<'_, Span>,
@@ -531,13 +532,11 @@ async fn export_spans(
     let signal = Signal::Spans;
     while let Some(spans) = shared.queue.take(MAX_BATCH, LINGER).await {
         shared.taken(spans.len() as u64);
-        let mut groups: HashMap<span_data::SpanOrigin, Vec<_>> = HashMap::new();
+        let mut groups = span_data::Groups::default();
         for span in spans {
-            let origin = span_data::origin(&span);
-            let data = span_data::to_span_data(span, &context.clock, &context.scope);
-            groups.entry(origin).or_default().push(data);
+            groups.add(span, &context.clock, &context.scope);
         }
-        for (origin, batch) in groups {
+        for (origin, batch) in groups.into_groups() {
             let resource = context.resources.borrow_mut().of_process(
                 origin.pid,
                 origin.service_name.as_deref(),

@@ -25,14 +25,44 @@ pub struct SpanOrigin {
     pub service_name: Option<String>,
 }
 
-/// The origin of `span`, from its process attributes.
-pub fn origin(span: &Span) -> SpanOrigin {
-    SpanOrigin {
-        pid: span
-            .int_attribute("process.pid")
-            .and_then(|pid| u32::try_from(pid).ok())
-            .unwrap_or(0),
-        service_name: span.str_attribute("service.name").map(str::to_string),
+/// The process attributes of `span`: its pid and service name.
+fn process_of(span: &Span) -> (u32, Option<&str>) {
+    let pid = span
+        .int_attribute("process.pid")
+        .and_then(|pid| u32::try_from(pid).ok())
+        .unwrap_or(0);
+    (pid, span.str_attribute("service.name"))
+}
+
+/// Spans as SDK span data, grouped by origin (one resource each).
+#[derive(Debug, Default)]
+pub struct Groups {
+    groups: Vec<(SpanOrigin, Vec<SpanData>)>,
+}
+
+impl Groups {
+    /// Converts `span` and adds it to its origin's group.
+    pub fn add(&mut self, span: Span, clock: &MonotonicClock, scope: &InstrumentationScope) {
+        let (pid, service_name) = process_of(&span);
+        // A batch holds the spans of few processes: a scan beats hashing
+        // an owned key for every span.
+        let found = self.groups.iter().position(|(origin, _)| {
+            origin.pid == pid && origin.service_name.as_deref() == service_name
+        });
+        let index = found.unwrap_or_else(|| {
+            let origin = SpanOrigin {
+                pid,
+                service_name: service_name.map(str::to_string),
+            };
+            self.groups.push((origin, Vec::new()));
+            self.groups.len() - 1
+        });
+        let data = to_span_data(span, clock, scope);
+        self.groups[index].1.push(data);
+    }
+
+    pub fn into_groups(self) -> Vec<(SpanOrigin, Vec<SpanData>)> {
+        self.groups
     }
 }
 
@@ -122,15 +152,21 @@ mod tests {
     fn a_failed_server_span_with_a_remote_parent() {
         let scope = InstrumentationScope::builder("sonde").build();
         let clock = MonotonicClock::new();
-        let original = span(Role::Server, Some([9; 8]), Some("500"));
+        let mut groups = Groups::default();
+        groups.add(
+            span(Role::Server, Some([9; 8]), Some("500")),
+            &clock,
+            &scope,
+        );
+        let (origin, mut batch) = groups.into_groups().pop().unwrap();
         assert_eq!(
-            origin(&original),
+            origin,
             SpanOrigin {
                 pid: 42,
                 service_name: Some("shop".into())
             }
         );
-        let data = to_span_data(original, &clock, &scope);
+        let data = batch.pop().unwrap();
         assert_eq!(data.span_context.trace_id(), TraceId::from_bytes([7; 16]));
         assert_eq!(data.parent_span_id, SpanId::from_bytes([9; 8]));
         assert!(data.parent_span_is_remote);
@@ -169,5 +205,36 @@ mod tests {
         );
         assert_eq!(root.parent_span_id, SpanId::INVALID);
         assert!(!root.parent_span_is_remote);
+    }
+
+    #[test]
+    fn spans_are_grouped_by_process_and_service() {
+        let scope = InstrumentationScope::builder("sonde").build();
+        let clock = MonotonicClock::new();
+        let mut groups = Groups::default();
+        let with = |pid: i64, service: &str| {
+            let mut span = span(Role::Client, None, None);
+            span.attributes
+                .retain(|(key, _)| !key.starts_with("process.") && !key.starts_with("service."));
+            span.attributes.push(("process.pid", Value::Int(pid)));
+            span.attributes.push(("service.name", service.into()));
+            span
+        };
+        for (pid, service) in [(1, "a"), (2, "a"), (1, "a"), (1, "b"), (2, "a")] {
+            groups.add(with(pid, service), &clock, &scope);
+        }
+        let sizes: Vec<(u32, Option<String>, usize)> = groups
+            .into_groups()
+            .into_iter()
+            .map(|(origin, batch)| (origin.pid, origin.service_name, batch.len()))
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                (1, Some("a".into()), 2),
+                (2, Some("a".into()), 2),
+                (1, Some("b".into()), 1)
+            ]
+        );
     }
 }
