@@ -7,13 +7,13 @@
 //! mode, `sonde-otlp-sink`, pinned to CPU 1. The exporter is the agent's own
 //! `Exporter`, driven by agent/benches/otlp_export: its export thread has
 //! CPU 0 to itself, and the producer standing for the rest of the agent
-//! runs on CPU 1 with the collector. The producer makes spans
-//! shaped like those of a Django view that runs three queries (a server
-//! span with 17 attributes, three PostgreSQL client spans with 15) are
-//! pushed as fast as they are exported, never dropped. Runs alternate
-//! without and with gzip (A B B A …). Each run measures `--seconds` after a
-//! 2 s warm-up; the collector's own count of the run's spans must equal
-//! what the exporter counted as exported.
+//! runs on CPU 1 with the collector. The producer pushes spans shaped like
+//! those of a Django view that runs three queries (a server span with 15
+//! attributes, three PostgreSQL client spans with 13, the process's
+//! attributes on the resource) as fast as they are exported, never
+//! dropping any. Runs alternate without and with gzip (A B B A …). Each
+//! measures `--seconds` after a 2 s warm-up; the collector's own count of
+//! the run's spans must equal what the exporter counted as exported.
 //!
 //! Results go to stdout and to the `## Export` section of BENCHMARKS.md.
 

@@ -56,8 +56,8 @@ pub fn render(results: &Results, machine: &Machine, invocation: &str, timing: &T
         w,
         "What the OTLP span exporter sustains (issue 5): the agent's own exporter (its queue, \
          the conversion to OTLP, opentelemetry-otlp over tonic, its two senders) fed spans \
-         shaped like a Django view's (a server span with 17 attributes and three PostgreSQL \
-         client spans with 15, in two processes: two resources) as fast as it exports them, \
+         shaped like a Django view's (a server span with 15 attributes and three PostgreSQL \
+         client spans with 13, from two processes: two resources) as fast as it exports them, \
          into a collector on loopback.\n"
     );
     report::render_header(&mut w, machine, invocation, timing);
