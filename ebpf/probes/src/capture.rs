@@ -113,12 +113,43 @@ fn user<T>(address: u64) -> Result<T, ReadFailed> {
     unsafe { aya_ebpf::helpers::bpf_probe_read_user(address as *const T) }.map_err(|_| ReadFailed)
 }
 
+/// The saved user registers a syscall's payload is found from, read at
+/// once: on x86_64 `dx`, `si`, `di` and `orig_ax` are neighbours.
+#[repr(C)]
+struct Regs([u64; 4]);
+
+impl Regs {
+    /// The register at byte `offset` of the block (masked in bounds).
+    #[inline(always)]
+    fn at(&self, offset: u32) -> u64 {
+        self.0[(offset as usize / 8) & 3]
+    }
+}
+
 /// The current syscall's payload, from the saved user registers.
 fn syscall_payload() -> Option<Source> {
     let stack: u64 = kernel::read(kernel::current_task(), conf!(kernel.task_stack)).ok()?;
     let regs = stack.wrapping_add(conf!(capture.regs.from_stack));
-    let nr: u64 = kernel::read(regs, conf!(capture.regs.nr)).ok()?;
-    let arg1: u64 = kernel::read(regs, conf!(capture.regs.arg1)).ok()?;
+    let (nr_at, arg1_at, arg2_at) = (
+        conf!(capture.regs.nr),
+        conf!(capture.regs.arg1),
+        conf!(capture.regs.arg2),
+    );
+    let base = arg2_at;
+    let in_block = |offset: u32| offset >= base && offset - base < 32 && offset % 8 == 0;
+    let (nr, arg1, arg2) = if in_block(nr_at) && in_block(arg1_at) {
+        let block: Regs = kernel::read(regs, base).ok()?;
+        (
+            block.at(nr_at - base),
+            block.at(arg1_at - base),
+            block.at(0),
+        )
+    } else {
+        let nr: u64 = kernel::read(regs, nr_at).ok()?;
+        let arg1: u64 = kernel::read(regs, arg1_at).ok()?;
+        let arg2: u64 = kernel::read(regs, arg2_at).ok()?;
+        (nr, arg1, arg2)
+    };
     let nr = nr as u32;
     if nr == conf!(capture.syscalls.read)
         || nr == conf!(capture.syscalls.write)
@@ -127,8 +158,10 @@ fn syscall_payload() -> Option<Source> {
     {
         Some(Source::Buffer(arg1))
     } else if nr == conf!(capture.syscalls.readv) || nr == conf!(capture.syscalls.writev) {
-        let count: u64 = kernel::read(regs, conf!(capture.regs.arg2)).ok()?;
-        Some(Source::Iovecs { iov: arg1, count })
+        Some(Source::Iovecs {
+            iov: arg1,
+            count: arg2,
+        })
     } else if nr == conf!(capture.syscalls.recvmsg) || nr == conf!(capture.syscalls.sendmsg) {
         // struct user_msghdr: msg_iov at 16, msg_iovlen at 24 (fixed by the ABI).
         let iov: u64 = user(arg1 + 16).ok()?;

@@ -1,6 +1,8 @@
 //! Reads of kernel structs at offsets the agent resolved from BTF.
 
-use aya_ebpf::helpers::{bpf_probe_read_kernel, gen::bpf_get_current_task};
+use aya_ebpf::helpers::{
+    bpf_probe_read_kernel, bpf_probe_read_kernel_buf, gen::bpf_get_current_task,
+};
 
 use crate::{config::conf, counters};
 
@@ -16,6 +18,21 @@ pub fn read<T>(base: u64, offset: u32) -> Result<T, ReadFailed> {
     }
     // SAFETY: bpf_probe_read_kernel checks the address and fails cleanly.
     unsafe { bpf_probe_read_kernel((base + offset as u64) as *const T) }.map_err(|_| {
+        counters::kernel_read_failed();
+        ReadFailed
+    })
+}
+
+/// Fills `out` from kernel memory at `base + offset` (no copy through a
+/// temporary, unlike [`read`] of an array).
+#[inline(always)]
+pub fn read_into(base: u64, offset: u32, out: &mut [u8]) -> Result<(), ReadFailed> {
+    if base == 0 {
+        counters::kernel_read_failed();
+        return Err(ReadFailed);
+    }
+    // SAFETY: bpf_probe_read_kernel_buf checks the address and fails cleanly.
+    unsafe { bpf_probe_read_kernel_buf((base + offset as u64) as *const u8, out) }.map_err(|_| {
         counters::kernel_read_failed();
         ReadFailed
     })

@@ -49,7 +49,7 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, &mut task) {
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut task) {
         let _ = SOCKS.remove(&sk);
         return Ok(());
     }

@@ -1,20 +1,17 @@
 //! Entries of `SOCKS`: made when a socket is first seen, given their owner,
 //! checked for reuse.
 
-use sonde_common::{ConnInfo, EventKind, AF_INET, AF_INET6, AF_UNIX, CONN_OWNED, PROTOCOL_UNKNOWN};
+use sonde_common::{ConnInfo, EventKind, AF_UNIX, CONN_OWNED, PROTOCOL_UNKNOWN};
 
 use crate::{
     config::conf,
     counters, emit,
     kernel::{self, ReadFailed},
     maps::{SockState, SOCKS},
-    sock::{self, IPPROTO_TCP},
-    task,
+    sock, task,
 };
 
-const SOCK_STREAM: u16 = 1;
-
-/// A new entry for a socket of `family`.
+/// A new entry for a socket of `family` (`AF_UNIX`, or 0 for TCP).
 #[inline(always)]
 pub fn fresh(conn: ConnInfo, family: u16, protocol: u32) -> SockState {
     SockState {
@@ -42,19 +39,26 @@ pub fn track(sk: u64, state: &SockState) -> Option<*mut SockState> {
 /// The first read or write of a socket sonde did not see open (opened
 /// before it started): tracked from now on when it is TCP or a Unix stream
 /// and the task is observed, its payload to be classified. Other sockets
-/// (UDP...) are never tracked: nothing of them is reported, and checking
-/// their kind first spares unobserved tasks the filter on every send.
+/// (UDP...) are never tracked: nothing of them is reported.
+///
+/// Every read or write of a socket nobody tracks comes here, most of them
+/// from tasks the filter drops: the cheapest question goes first (thread
+/// group and cgroup, two helper calls), then the socket's kind (one read),
+/// and the task's name (for `--comm`) last.
 #[inline(always)]
 pub fn adopt(sk: u64, task: &mut task::Current) -> Result<Option<*mut SockState>, ReadFailed> {
-    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
-    let capturable = match family {
-        AF_INET | AF_INET6 => sock::protocol(sk)? == IPPROTO_TCP,
-        AF_UNIX => kernel::read::<u16>(sk, conf!(kernel.sock_type))? == SOCK_STREAM,
-        _ => false,
-    };
-    if !capturable || !task::may_be_observed() {
+    if !task::may_be_observed() {
         return Ok(None);
     }
+    let family = match sock::kind(sk)? {
+        sock::Kind::Tcp => 0,
+        sock::Kind::StreamZero
+            if kernel::read::<u16>(sk, conf!(kernel.sock_family))? == AF_UNIX =>
+        {
+            AF_UNIX
+        }
+        _ => return Ok(None),
+    };
     let owner = task.get();
     if !task::is_observed(&owner) {
         return Ok(None);
@@ -80,17 +84,26 @@ pub fn is_current(state: &SockState, sk: u64) -> bool {
 }
 
 /// The task running now uses a connection whose owner is not known yet (its
-/// handshake completed in softirq context): it becomes the owner, and the
-/// accept is reported. False when the filter does not keep the task: the
-/// caller then forgets the connection.
+/// handshake completed in softirq context): it becomes the owner, the
+/// endpoints are read (not before: most accepted connections on a host may
+/// be filtered out), and the accept is reported. False when the filter does
+/// not keep the task: the caller then forgets the connection.
 #[inline(always)]
-pub fn claim(state: &mut SockState, task: &mut task::Current) -> bool {
+pub fn claim(state: &mut SockState, sk: u64, task: &mut task::Current) -> bool {
+    if !task::may_be_observed() {
+        return false;
+    }
     let owner = task.get();
     if !task::is_observed(&owner) {
         return false;
     }
     state.conn.owner = owner;
     state.conn.flags |= CONN_OWNED;
+    if state.conn.endpoints.family == 0 {
+        if let Ok(ends) = sock::endpoints(sk) {
+            state.conn.endpoints = ends;
+        }
+    }
     emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0);
     true
 }

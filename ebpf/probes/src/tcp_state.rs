@@ -23,9 +23,7 @@ use sonde_common::{
 };
 
 use crate::{
-    capture,
-    config::conf,
-    emit, kernel,
+    capture, emit, kernel,
     kernel::ReadFailed,
     maps::SOCKS,
     raw_args::arg,
@@ -75,7 +73,6 @@ fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
     if !task::is_observed(&owner) || sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
     let conn = ConnInfo {
         owner,
         role: ROLE_CLIENT,
@@ -83,7 +80,7 @@ fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
         start_ns: emit::now(),
         ..ConnInfo::default()
     };
-    socks::track(sk, &socks::fresh(conn, family, PROTOCOL_UNKNOWN));
+    socks::track(sk, &socks::fresh(conn, 0, PROTOCOL_UNKNOWN));
     Ok(())
 }
 
@@ -106,32 +103,38 @@ fn on_connect_end(sk: u64, kind: EventKind) -> Result<(), ReadFailed> {
     Ok(())
 }
 
+/// The end of a handshake, in softirq context: whose connection it is is
+/// not known yet, so it costs as little as can be (no endpoints: they are
+/// read when the owner shows up, see `socks::claim`).
 fn on_passive_open(sk: u64) -> Result<(), ReadFailed> {
     if sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    let endpoints = sock::endpoints(sk)?;
     let conn = ConnInfo {
         owner: TaskInfo::default(),
-        endpoints,
         role: ROLE_SERVER,
         flags: CONN_TRACKED,
         start_ns: emit::now(),
         ..ConnInfo::default()
     };
-    socks::track(sk, &socks::fresh(conn, endpoints.family, PROTOCOL_UNKNOWN));
+    socks::track(sk, &socks::fresh(conn, 0, PROTOCOL_UNKNOWN));
     Ok(())
 }
 
 /// close(2) (or shutdown(2)) of a connection, in the closing task: the
-/// owner of an accepted connection nobody read or wrote.
+/// owner of an accepted connection nobody read or wrote. A task the filter
+/// drops needs no lookup: it cannot claim anything.
 fn on_close_call(sk: u64) {
+    if !task::may_be_observed() {
+        return;
+    }
     let Some(state) = SOCKS.get_ptr_mut(&sk) else {
         return;
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, &mut task::Current::unknown()) {
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut task::Current::unknown())
+    {
         let _ = SOCKS.remove(&sk);
     }
 }
