@@ -112,7 +112,10 @@ pub const AF_INET: u16 = 2;
 pub const AF_INET6: u16 = 10;
 
 /// Both ends of a TCP connection, as seen from the local socket.
-#[repr(C)]
+///
+/// 8-aligned (it sits at 8-aligned offsets of every event anyway): the
+/// kernel programs then copy it a word at a time, not a byte at a time.
+#[repr(C, align(8))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Endpoints {
     /// [`AF_INET`] or [`AF_INET6`]; 0 when not yet known.
@@ -271,6 +274,7 @@ pub struct FlowDataHeader {
     pub tail_len: u32,
 }
 
+const _: () = assert!(core::mem::size_of::<Endpoints>() == 40);
 const _: () = assert!(core::mem::size_of::<TcpEvent>() == 136);
 const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 328);
 const _: () = assert!(core::mem::size_of::<FlowClosedEvent>() == 64);

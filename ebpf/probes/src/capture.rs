@@ -18,8 +18,8 @@ use aya_ebpf::{
 };
 use sonde_common::{
     classify::{self, is_captured},
-    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, TaskInfo, AF_UNIX,
-    CAPTURE_MAX, CAPTURE_TAIL, PROTOCOL_OTHER, PROTOCOL_UNKNOWN, UNIX_PATH_LEN,
+    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, AF_UNIX, CAPTURE_MAX,
+    CAPTURE_TAIL, PROTOCOL_OTHER, PROTOCOL_UNKNOWN, UNIX_PATH_LEN,
 };
 
 use crate::{
@@ -27,7 +27,8 @@ use crate::{
     counters, emit,
     kernel::{self, ReadFailed},
     maps::{SockState, EVENTS},
-    sock, task,
+    run::Run,
+    sock,
 };
 
 /// Payloads of a connection that match no protocol before giving up on
@@ -54,20 +55,14 @@ const LENGTH_MASK: usize = 2 * CAPTURE_MAX - 1;
 /// A read or write of `len` bytes on `sk`, an observed process's socket
 /// described by `state`, just completed.
 #[inline(always)]
-pub fn on_socket_io(
-    state: &mut SockState,
-    sk: u64,
-    len: u32,
-    direction: u32,
-    task: &mut task::Current,
-) {
+pub fn on_socket_io(state: &mut SockState, sk: u64, len: u32, direction: u32, run: &mut Run) {
     if conf!(capture.max_bytes) == 0 || conf!(capture.regs.from_stack) == 0 {
         return;
     }
     if state.protocol == PROTOCOL_OTHER {
         return;
     }
-    let _ = try_socket_io(state, sk, len, direction, task);
+    let _ = try_socket_io(state, sk, len, direction, run);
 }
 
 fn try_socket_io(
@@ -75,7 +70,7 @@ fn try_socket_io(
     sk: u64,
     len: u32,
     direction: u32,
-    task: &mut task::Current,
+    run: &mut Run,
 ) -> Result<(), ReadFailed> {
     let Some(source) = syscall_payload() else {
         return Ok(()); // sendfile, splice, io_uring...: not a plain read/write
@@ -89,15 +84,9 @@ fn try_socket_io(
             // Accepted in softirq context: the socket had no inode yet.
             state.ino = sock::inode(sk)?;
         }
-        flow_opened(FlowKey { sk, ino: state.ino }, sk, state, task.get());
+        flow_opened(FlowKey { sk, ino: state.ino }, sk, state, run);
     }
-    copy_payload(
-        FlowKey { sk, ino: state.ino },
-        &source,
-        len,
-        direction,
-        task.get(),
-    );
+    copy_payload(FlowKey { sk, ino: state.ino }, &source, len, direction, run);
     Ok(())
 }
 
@@ -205,7 +194,7 @@ fn classify(state: &mut SockState, source: &Source, len: u32, direction: u32) {
     }
 }
 
-fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, current: TaskInfo) {
+fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, run: &mut Run) {
     let kind = EventKind::FlowOpened;
     counters::seen(kind);
     let Some(mut entry) = EVENTS.reserve::<FlowOpenedEvent>(0) else {
@@ -223,7 +212,7 @@ fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, current: TaskInfo) {
     let event = entry.as_mut_ptr();
     // SAFETY: `event` points to a reserved, writable ring-buffer slot.
     unsafe {
-        (*event).header = emit::header(kind, current);
+        (*event).header = emit::header(kind, run.task.get(), run.clock.now());
         (*event).flow = flow;
         (*event).protocol = state.protocol;
         (*event).role = state.flow_role;
@@ -272,7 +261,7 @@ fn copy_user(data: &mut [u8; 3 * CAPTURE_MAX], offset: usize, src: u64, n: usize
     }
 }
 
-fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, current: TaskInfo) {
+fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, run: &mut Run) {
     let kind = EventKind::FlowData;
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
         return;
@@ -327,7 +316,7 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, curren
     }
     counters::seen(kind);
     scratch.head = FlowDataHeader {
-        header: emit::header(kind, current),
+        header: emit::header(kind, run.task.get(), run.clock.now()),
         flow,
         direction,
         total_len: len,
@@ -345,7 +334,7 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, curren
 
 /// The connection of `state` closed: tell the agent if it was being captured.
 #[inline(always)]
-pub fn on_close(state: &SockState, sk: u64) {
+pub fn on_close(state: &SockState, sk: u64, clock: &mut emit::Clock) {
     if !is_captured(state.protocol) {
         return;
     }
@@ -356,7 +345,7 @@ pub fn on_close(state: &SockState, sk: u64) {
             // Often in softirq context (a FIN or RST arriving): the task
             // running then is anyone's; the event belongs to the owner.
             entry.write(FlowClosedEvent {
-                header: emit::header(kind, state.conn.owner),
+                header: emit::header(kind, state.conn.owner, clock.now()),
                 flow: FlowKey { sk, ino: state.ino },
             });
             entry.submit(emit::wakeup_flags());

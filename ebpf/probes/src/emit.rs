@@ -5,14 +5,34 @@ use sonde_common::{ConnInfo, EventHeader, EventKind, TaskInfo, TcpEvent};
 
 use crate::{counters, maps::EVENTS};
 
-/// Head of an event of `kind` for `task`, stamped now.
+/// Head of an event of `kind` for `task`, stamped `timestamp_ns`.
 #[inline(always)]
-pub fn header(kind: EventKind, task: TaskInfo) -> EventHeader {
+pub fn header(kind: EventKind, task: TaskInfo, timestamp_ns: u64) -> EventHeader {
     EventHeader {
         kind: kind as u32,
         _pad: 0,
-        timestamp_ns: now(),
+        timestamp_ns,
         task,
+    }
+}
+
+/// The clock, read once per program run at most: the events of one run
+/// (an accept, the flow it opens, its first bytes; a close and its flow's
+/// end) share one stamp.
+pub struct Clock(u64);
+
+impl Clock {
+    #[inline(always)]
+    pub const fn unread() -> Clock {
+        Clock(0)
+    }
+
+    #[inline(always)]
+    pub fn now(&mut self) -> u64 {
+        if self.0 == 0 {
+            self.0 = now();
+        }
+        self.0
     }
 }
 
@@ -43,14 +63,14 @@ pub fn now() -> u64 {
 
 /// Emits a TCP event about `conn`, attributed to its owner.
 #[inline(always)]
-pub fn tcp_event(kind: EventKind, conn: &ConnInfo, error: i32, state: u32) {
+pub fn tcp_event(kind: EventKind, conn: &ConnInfo, error: i32, state: u32, clock: &mut Clock) {
     counters::seen(kind);
     let Some(mut entry) = EVENTS.reserve::<TcpEvent>(0) else {
         counters::ringbuf_full(kind);
         return;
     };
     entry.write(TcpEvent {
-        header: header(kind, conn.owner),
+        header: header(kind, conn.owner, clock.now()),
         endpoints: conn.endpoints,
         role: conn.role,
         error,

@@ -10,7 +10,7 @@
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};
 
-use crate::{capture, kernel::ReadFailed, maps::SOCKS, raw_args::arg, socks, task};
+use crate::{capture, kernel::ReadFailed, maps::SOCKS, raw_args::arg, run::Run, socks};
 
 const MSG_PEEK: i32 = 2;
 
@@ -38,18 +38,18 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
         return Ok(());
     }
     let sk = arg(ctx, 0);
-    let mut task = task::Current::unknown();
+    let mut run = Run::new();
     let state = match SOCKS.get_ptr_mut(&sk) {
         // SAFETY: map value pointer valid for this program run.
         Some(state) if socks::is_current(unsafe { &*state }, sk) => state,
-        _ => match socks::adopt(sk, &mut task)? {
+        _ => match socks::adopt(sk, &mut run.task)? {
             Some(state) => state,
             None => return Ok(()),
         },
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut task) {
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut run) {
         let _ = SOCKS.remove(&sk);
         return Ok(());
     }
@@ -64,6 +64,6 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
             conn.bytes_received += length as u64;
         }
     }
-    capture::on_socket_io(state, sk, length as u32, direction, &mut task);
+    capture::on_socket_io(state, sk, length as u32, direction, &mut run);
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::{
     counters, emit,
     kernel::{self, ReadFailed},
     maps::{SockState, SOCKS},
+    run::Run,
     sock, task,
 };
 
@@ -89,11 +90,11 @@ pub fn is_current(state: &SockState, sk: u64) -> bool {
 /// be filtered out), and the accept is reported. False when the filter does
 /// not keep the task: the caller then forgets the connection.
 #[inline(always)]
-pub fn claim(state: &mut SockState, sk: u64, task: &mut task::Current) -> bool {
+pub fn claim(state: &mut SockState, sk: u64, run: &mut Run) -> bool {
     if !task::may_be_observed() {
         return false;
     }
-    let owner = task.get();
+    let owner = run.task.get();
     if !task::is_observed(&owner) {
         return false;
     }
@@ -104,6 +105,6 @@ pub fn claim(state: &mut SockState, sk: u64, task: &mut task::Current) -> bool {
             state.conn.endpoints = ends;
         }
     }
-    emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0);
+    emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);
     true
 }

@@ -1,7 +1,8 @@
 //! The current task: who it is and whether the filter keeps it.
 
 use aya_ebpf::helpers::{
-    bpf_get_current_comm, bpf_get_current_pid_tgid, gen::bpf_get_current_cgroup_id,
+    bpf_get_current_pid_tgid,
+    gen::{bpf_get_current_cgroup_id, bpf_get_current_comm},
 };
 use sonde_common::{TaskInfo, COMM_LEN};
 
@@ -11,13 +12,18 @@ use crate::config::conf;
 #[inline(always)]
 pub fn current() -> TaskInfo {
     let pid_tgid = bpf_get_current_pid_tgid();
-    TaskInfo {
+    let mut task = TaskInfo {
         tgid: (pid_tgid >> 32) as u32,
         tid: pid_tgid as u32,
         // SAFETY: helper without arguments.
         cgroup_id: unsafe { bpf_get_current_cgroup_id() },
-        comm: bpf_get_current_comm().unwrap_or([0; COMM_LEN]),
-    }
+        comm: [0; COMM_LEN],
+    };
+    // Straight into place: a `[u8; 16]` moved around costs byte-by-byte
+    // copies on this target. The helper NUL-pads, and zeroes on failure.
+    // SAFETY: the helper writes at most COMM_LEN bytes to `comm`.
+    unsafe { bpf_get_current_comm(task.comm.as_mut_ptr().cast(), COMM_LEN as u32) };
+    task
 }
 
 /// False when the task running now is certainly filtered out, judged on
@@ -52,38 +58,57 @@ pub fn is_observed(task: &TaskInfo) -> bool {
     if cgroup_id != 0 && task.cgroup_id != cgroup_id {
         return false;
     }
-    if conf!(filter.has_comm) != 0 {
-        let mut i = 0;
-        while i < COMM_LEN {
-            if task.comm[i] != conf!(filter.comm[i]) {
-                return false;
-            }
-            i += 1;
-        }
+    conf!(filter.has_comm) == 0 || comm_words(&task.comm) == wanted_comm()
+}
+
+/// A comm as two words, to compare it in two steps rather than sixteen.
+#[inline(always)]
+fn comm_words(comm: &[u8; COMM_LEN]) -> [u64; 2] {
+    // SAFETY: every comm compared is a field at an 8-aligned offset of an
+    // 8-aligned #[repr(C)] struct (TaskInfo, Filter).
+    unsafe { core::ptr::read(comm.as_ptr().cast::<[u64; 2]>()) }
+}
+
+/// The comm of the filter, as [`comm_words`].
+#[inline(always)]
+fn wanted_comm() -> [u64; 2] {
+    // SAFETY: as in comm_words; volatile, like `conf!`, so that the zeroed
+    // initializer is not folded in.
+    unsafe {
+        core::ptr::read_volatile(
+            core::ptr::addr_of!(crate::config::CONFIG.filter.comm).cast::<[u64; 2]>(),
+        )
     }
-    true
 }
 
 /// The current task, asked of the kernel once per program run at most: a
 /// socket program needs it for the filter, the owner and event headers,
 /// or not at all.
-pub struct Current(Option<TaskInfo>);
+pub struct Current {
+    task: TaskInfo,
+    known: bool,
+}
 
 impl Current {
     #[inline(always)]
     pub const fn unknown() -> Current {
-        Current(None)
+        Current {
+            task: TaskInfo {
+                tgid: 0,
+                tid: 0,
+                cgroup_id: 0,
+                comm: [0; COMM_LEN],
+            },
+            known: false,
+        }
     }
 
     #[inline(always)]
     pub fn get(&mut self) -> TaskInfo {
-        match self.0 {
-            Some(task) => task,
-            None => {
-                let task = current();
-                self.0 = Some(task);
-                task
-            }
+        if !self.known {
+            self.task = current();
+            self.known = true;
         }
+        self.task
     }
 }

@@ -27,6 +27,7 @@ use crate::{
     kernel::ReadFailed,
     maps::SOCKS,
     raw_args::arg,
+    run::Run,
     sock::{self, IPPROTO_TCP},
     socks, task, tcp_reset,
 };
@@ -94,11 +95,12 @@ fn on_connect_end(sk: u64, kind: EventKind) -> Result<(), ReadFailed> {
     // SAFETY: map value pointer valid for this program run.
     let conn = unsafe { &mut (*state).conn };
     conn.endpoints = ends;
+    let mut clock = emit::Clock::unread();
     if kind == EventKind::TcpConnectFailed {
-        emit::tcp_event(kind, conn, kernel::sock_error(sk), 0);
+        emit::tcp_event(kind, conn, kernel::sock_error(sk), 0, &mut clock);
         let _ = SOCKS.remove(&sk);
     } else {
-        emit::tcp_event(kind, conn, 0, 0);
+        emit::tcp_event(kind, conn, 0, 0, &mut clock);
     }
     Ok(())
 }
@@ -133,8 +135,7 @@ fn on_close_call(sk: u64) {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut task::Current::unknown())
-    {
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut Run::new()) {
         let _ = SOCKS.remove(&sk);
     }
 }
@@ -154,12 +155,13 @@ fn on_close(sk: u64, old: i32) -> Result<(), ReadFailed> {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &*state };
-    capture::on_close(state, sk);
+    let mut clock = emit::Clock::unread();
+    capture::on_close(state, sk, &mut clock);
     let conn = &state.conn;
     if conn.flags & (CONN_TRACKED | CONN_OWNED) == CONN_TRACKED | CONN_OWNED {
-        emit::tcp_event(EventKind::TcpClose, conn, 0, 0);
+        emit::tcp_event(EventKind::TcpClose, conn, 0, 0, &mut clock);
         if may_reset_after_close(old) {
-            tcp_reset::remember_closed(sk, conn);
+            tcp_reset::remember_closed(sk, conn, clock.now());
         }
     }
     let _ = SOCKS.remove(&sk);
