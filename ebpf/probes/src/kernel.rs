@@ -1,8 +1,6 @@
 //! Reads of kernel structs at offsets the agent resolved from BTF.
 
-use aya_ebpf::helpers::{
-    bpf_probe_read_kernel, bpf_probe_read_kernel_buf, gen::bpf_get_current_task,
-};
+use aya_ebpf::helpers::{bpf_probe_read_kernel, gen, gen::bpf_get_current_task};
 
 use crate::{config::conf, counters};
 
@@ -23,19 +21,23 @@ pub fn read<T>(base: u64, offset: u32) -> Result<T, ReadFailed> {
     })
 }
 
-/// Fills `out` from kernel memory at `base + offset` (no copy through a
-/// temporary, unlike [`read`] of an array).
+/// Copies `len` bytes of kernel memory at `base + offset` to `out`, which
+/// may be uninitialised (no copy through a temporary, unlike [`read`]).
 #[inline(always)]
-pub fn read_into(base: u64, offset: u32, out: &mut [u8]) -> Result<(), ReadFailed> {
+pub fn read_raw(base: u64, offset: u32, out: *mut u8, len: u32) -> Result<(), ReadFailed> {
     if base == 0 {
         counters::kernel_read_failed();
         return Err(ReadFailed);
     }
-    // SAFETY: bpf_probe_read_kernel_buf checks the address and fails cleanly.
-    unsafe { bpf_probe_read_kernel_buf((base + offset as u64) as *const u8, out) }.map_err(|_| {
+    // SAFETY: the helper checks the source and fails cleanly; callers pass
+    // `len` writable bytes at `out`.
+    if unsafe { gen::bpf_probe_read_kernel(out.cast(), len, (base + offset as u64) as *const _) }
+        < 0
+    {
         counters::kernel_read_failed();
-        ReadFailed
-    })
+        return Err(ReadFailed);
+    }
+    Ok(())
 }
 
 #[inline(always)]

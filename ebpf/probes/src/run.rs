@@ -10,7 +10,7 @@ pub struct Run {
 
 impl Run {
     #[inline(always)]
-    pub const fn new() -> Run {
+    pub fn new() -> Run {
         Run {
             task: task::Current::unknown(),
             clock: emit::Clock::unread(),

@@ -1,10 +1,12 @@
 //! Fields of a `struct sock`, at offsets the agent resolved from BTF.
 
+use core::mem::MaybeUninit;
+
 use sonde_common::{Endpoints, AF_INET, AF_INET6};
 
 use crate::{
     config::conf,
-    kernel::{read, read_into, ReadFailed},
+    kernel::{read, read_raw, ReadFailed},
 };
 
 pub const IPPROTO_TCP: u16 = 6;
@@ -82,9 +84,12 @@ pub fn endpoints(sk: u64) -> Result<Endpoints, ReadFailed> {
         && fits(conf!(kernel.sock_v6_rcv_saddr), 16)
         && fits(conf!(kernel.sock_v6_daddr), 16)
     {
-        let mut common = Block([0; COMMON_BYTES]);
-        read_into(sk, 0, &mut common.0)?;
-        common.endpoints()
+        // Not zeroed first: this target zeroes a byte at a time, and the
+        // read fills it all (or fails).
+        let mut common = MaybeUninit::<Block>::uninit();
+        read_raw(sk, 0, common.as_mut_ptr().cast(), COMMON_BYTES as u32)?;
+        // SAFETY: the read filled every byte.
+        unsafe { common.assume_init_ref() }.endpoints()
     } else {
         endpoints_field_by_field(sk)?
     };

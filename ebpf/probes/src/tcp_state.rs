@@ -16,10 +16,11 @@
 //! any other tracing program runs on the CPU (a softirq landing inside our
 //! own sock_sendmsg program, say), which would lose state changes.
 
+use core::mem::MaybeUninit;
+
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{
-    ConnInfo, EventKind, TaskInfo, CONN_OWNED, CONN_TRACKED, PROTOCOL_UNKNOWN, ROLE_CLIENT,
-    ROLE_SERVER,
+    EventKind, CONN_OWNED, CONN_TRACKED, PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER,
 };
 
 use crate::{
@@ -67,21 +68,21 @@ fn try_tcp_state(ctx: &RawTracePointContext) -> Result<(), ReadFailed> {
 }
 
 fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
-    if !task::may_be_observed() {
+    let mut current = task::Current::unknown();
+    if !current.may_be_observed() {
         return Ok(());
     }
-    let owner = task::current();
+    let owner = current.get();
     if !task::is_observed(&owner) || sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    let conn = ConnInfo {
-        owner,
-        role: ROLE_CLIENT,
-        flags: CONN_TRACKED | CONN_OWNED,
-        start_ns: emit::now(),
-        ..ConnInfo::default()
-    };
-    socks::track(sk, &socks::fresh(conn, 0, PROTOCOL_UNKNOWN));
+    let mut slot = MaybeUninit::uninit();
+    let state = socks::fresh(&mut slot, 0, PROTOCOL_UNKNOWN);
+    state.conn.owner = owner;
+    state.conn.role = ROLE_CLIENT;
+    state.conn.flags = CONN_TRACKED | CONN_OWNED;
+    state.conn.start_ns = emit::now();
+    socks::track(sk, state);
     Ok(())
 }
 
@@ -112,14 +113,12 @@ fn on_passive_open(sk: u64) -> Result<(), ReadFailed> {
     if sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    let conn = ConnInfo {
-        owner: TaskInfo::default(),
-        role: ROLE_SERVER,
-        flags: CONN_TRACKED,
-        start_ns: emit::now(),
-        ..ConnInfo::default()
-    };
-    socks::track(sk, &socks::fresh(conn, 0, PROTOCOL_UNKNOWN));
+    let mut slot = MaybeUninit::uninit();
+    let state = socks::fresh(&mut slot, 0, PROTOCOL_UNKNOWN);
+    state.conn.role = ROLE_SERVER;
+    state.conn.flags = CONN_TRACKED;
+    state.conn.start_ns = emit::now();
+    socks::track(sk, state);
     Ok(())
 }
 
@@ -127,7 +126,8 @@ fn on_passive_open(sk: u64) -> Result<(), ReadFailed> {
 /// owner of an accepted connection nobody read or wrote. A task the filter
 /// drops needs no lookup: it cannot claim anything.
 fn on_close_call(sk: u64) {
-    if !task::may_be_observed() {
+    let mut run = Run::new();
+    if !run.task.may_be_observed() {
         return;
     }
     let Some(state) = SOCKS.get_ptr_mut(&sk) else {
@@ -135,7 +135,7 @@ fn on_close_call(sk: u64) {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut Run::new()) {
+    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut run) {
         let _ = SOCKS.remove(&sk);
     }
 }
