@@ -3,8 +3,8 @@
 use std::mem::size_of;
 
 use sonde_common::{
-    EventHeader, EventKind, FlowClosedEvent, FlowDataHeader, FlowOpenedEvent, ProcessEvent,
-    TcpEvent,
+    EventHeader, EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent,
+    ProcessEvent, TcpEvent,
 };
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -51,6 +51,15 @@ impl KernelEvent {
             KernelEvent::FlowOpened(_) => EventKind::FlowOpened,
             KernelEvent::FlowData(_) => EventKind::FlowData,
             KernelEvent::FlowClosed(_) => EventKind::FlowClosed,
+        }
+    }
+
+    /// The captured flow a TCP close also ends (the kernel sends no
+    /// FlowClosed for it).
+    pub fn closed_flow(&self) -> Option<FlowKey> {
+        match self {
+            KernelEvent::Tcp(EventKind::TcpClose, tcp) if tcp.flow.sk != 0 => Some(tcp.flow),
+            _ => None,
         }
     }
 
@@ -149,6 +158,23 @@ mod tests {
         event.bytes_sent = 1000;
         let decoded = decode(&bytes_of(&event)).unwrap();
         assert_eq!(decoded, KernelEvent::Tcp(EventKind::TcpClose, event));
+    }
+
+    #[test]
+    fn a_close_of_a_captured_connection_ends_its_flow() {
+        let mut event = TcpEvent::default();
+        event.header.kind = EventKind::TcpClose as u32;
+        let decoded = decode(&bytes_of(&event)).unwrap();
+        assert_eq!(decoded.closed_flow(), None, "not captured");
+        event.flow = FlowKey {
+            sk: 0xffff_8880_1234_5600,
+            ino: 77,
+        };
+        let decoded = decode(&bytes_of(&event)).unwrap();
+        assert_eq!(decoded.closed_flow(), Some(event.flow));
+        assert!(!decoded.is_flow(), "still a log event");
+        event.header.kind = EventKind::TcpResetSent as u32;
+        assert_eq!(decode(&bytes_of(&event)).unwrap().closed_flow(), None);
     }
 
     #[test]

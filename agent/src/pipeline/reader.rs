@@ -116,8 +116,9 @@ impl Reader {
                 .extend(self.spans.drain(..).map(OutputRecord::Span));
             return;
         }
-        if let KernelEvent::Process(..) = event {
-            // The pipeline forgets what it knew of the process.
+        if matches!(event, KernelEvent::Process(..)) || event.closed_flow().is_some() {
+            // The pipeline forgets what it knew of the process, or ends the
+            // flow the connection's close ends.
             self.flows.handle(&event, &mut self.spans);
         }
         self.batch.push(OutputRecord::Event(event));

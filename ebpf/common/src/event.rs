@@ -154,6 +154,10 @@ pub struct TcpEvent {
     /// TCP state of the socket when a reset was sent or received.
     pub state: u32,
     pub _pad: u32,
+    /// A close of a captured connection: its flow, which this close also
+    /// ends (no [`FlowClosedEvent`] is sent for it: one event, not two, at
+    /// every close). Zero otherwise.
+    pub flow: FlowKey,
 }
 
 /// A process started a new program, or a whole process exited.
@@ -275,7 +279,7 @@ pub struct FlowDataHeader {
 }
 
 const _: () = assert!(core::mem::size_of::<Endpoints>() == 40);
-const _: () = assert!(core::mem::size_of::<TcpEvent>() == 136);
+const _: () = assert!(core::mem::size_of::<TcpEvent>() == 152);
 const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 328);
 const _: () = assert!(core::mem::size_of::<FlowClosedEvent>() == 64);
 const _: () = assert!(core::mem::size_of::<FlowDataHeader>() == 80);

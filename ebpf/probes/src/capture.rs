@@ -332,7 +332,8 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, run: &
     }
 }
 
-/// The connection of `state` closed: tell the agent if it was being captured.
+/// The connection of `state` closed: tell the agent if it was being captured
+/// (a connection whose close is reported ends its flow with that event).
 #[inline(always)]
 pub fn on_close(state: &SockState, sk: u64, clock: &mut emit::Clock) {
     if !is_captured(state.protocol) {

@@ -1,7 +1,7 @@
 //! Writing events into the `EVENTS` ring buffer, counting what cannot be.
 
 use aya_ebpf::helpers::gen::bpf_ktime_get_ns;
-use sonde_common::{ConnInfo, EventHeader, EventKind, TaskInfo, TcpEvent};
+use sonde_common::{ConnInfo, EventHeader, EventKind, FlowKey, TaskInfo, TcpEvent};
 
 use crate::{counters, maps::EVENTS};
 
@@ -64,6 +64,25 @@ pub fn now() -> u64 {
 /// Emits a TCP event about `conn`, attributed to its owner.
 #[inline(always)]
 pub fn tcp_event(kind: EventKind, conn: &ConnInfo, error: i32, state: u32, clock: &mut Clock) {
+    tcp_event_of(kind, conn, error, state, FlowKey { sk: 0, ino: 0 }, clock);
+}
+
+/// Emits the close of `conn`, which also ends the captured `flow` (zero
+/// when it was not captured).
+#[inline(always)]
+pub fn tcp_close(conn: &ConnInfo, flow: FlowKey, clock: &mut Clock) {
+    tcp_event_of(EventKind::TcpClose, conn, 0, 0, flow, clock);
+}
+
+#[inline(always)]
+fn tcp_event_of(
+    kind: EventKind,
+    conn: &ConnInfo,
+    error: i32,
+    state: u32,
+    flow: FlowKey,
+    clock: &mut Clock,
+) {
     counters::seen(kind);
     let Some(mut entry) = EVENTS.reserve::<TcpEvent>(0) else {
         counters::ringbuf_full(kind);
@@ -80,6 +99,7 @@ pub fn tcp_event(kind: EventKind, conn: &ConnInfo, error: i32, state: u32, clock
         retransmits: conn.retransmits,
         state,
         _pad: 0,
+        flow,
     });
     entry.submit(wakeup_flags());
 }

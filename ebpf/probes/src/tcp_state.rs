@@ -20,7 +20,8 @@ use core::mem::MaybeUninit;
 
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{
-    EventKind, CONN_OWNED, CONN_TRACKED, PROTOCOL_UNKNOWN, ROLE_CLIENT, ROLE_SERVER,
+    classify::is_captured, EventKind, FlowKey, CONN_OWNED, CONN_TRACKED, PROTOCOL_UNKNOWN,
+    ROLE_CLIENT, ROLE_SERVER,
 };
 
 use crate::{
@@ -156,13 +157,20 @@ fn on_close(sk: u64, old: i32) -> Result<(), ReadFailed> {
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &*state };
     let mut clock = emit::Clock::unread();
-    capture::on_close(state, sk, &mut clock);
     let conn = &state.conn;
     if conn.flags & (CONN_TRACKED | CONN_OWNED) == CONN_TRACKED | CONN_OWNED {
-        emit::tcp_event(EventKind::TcpClose, conn, 0, 0, &mut clock);
+        // The close ends the captured flow too: one event for both.
+        let flow = if is_captured(state.protocol) {
+            FlowKey { sk, ino: state.ino }
+        } else {
+            FlowKey { sk: 0, ino: 0 }
+        };
+        emit::tcp_close(conn, flow, &mut clock);
         if may_reset_after_close(old) {
             tcp_reset::remember_closed(sk, conn, clock.now());
         }
+    } else {
+        capture::on_close(state, sk, &mut clock);
     }
     let _ = SOCKS.remove(&sk);
     Ok(())
