@@ -125,7 +125,7 @@ fn syscall_payload() -> Option<Source> {
         conf!(capture.regs.arg2),
     );
     let base = arg2_at;
-    let in_block = |offset: u32| offset >= base && offset - base < 32 && offset % 8 == 0;
+    let in_block = |offset: u32| offset >= base && offset - base < 32 && offset.is_multiple_of(8);
     let (nr, arg1, arg2) = if in_block(nr_at) && in_block(arg1_at) {
         let block: Regs = kernel::read(regs, base).ok()?;
         (

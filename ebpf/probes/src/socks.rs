@@ -23,7 +23,7 @@ use crate::{
 #[inline(always)]
 pub fn fresh(slot: &mut MaybeUninit<SockState>, family: u16, protocol: u32) -> &mut SockState {
     const WORDS: usize = core::mem::size_of::<SockState>() / 8;
-    const _: () = assert!(core::mem::size_of::<SockState>() % 8 == 0);
+    const _: () = assert!(core::mem::size_of::<SockState>().is_multiple_of(8));
     let words = slot.as_mut_ptr().cast::<u64>();
     let mut i = 0;
     while i < WORDS {
