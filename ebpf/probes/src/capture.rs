@@ -226,7 +226,7 @@ fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, run: &mut Run) {
             }
         }
     }
-    entry.submit(emit::wakeup_flags());
+    entry.submit(run.clock.wakeup_flags());
 }
 
 /// The path a Unix socket is bound to, into `out` (left empty if none).
@@ -327,7 +327,7 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, run: &
     // SAFETY: `size` is within the scratch record (header + masked length).
     let record =
         unsafe { core::slice::from_raw_parts(scratch as *const Scratch as *const u8, size) };
-    if EVENTS.output(record, emit::wakeup_flags()).is_err() {
+    if EVENTS.output(record, run.clock.wakeup_flags()).is_err() {
         counters::ringbuf_full(kind);
     }
 }
@@ -349,7 +349,7 @@ pub fn on_close(state: &SockState, sk: u64, clock: &mut emit::Clock) {
                 header: emit::header(kind, state.conn.owner, clock.now()),
                 flow: FlowKey { sk, ino: state.ino },
             });
-            entry.submit(emit::wakeup_flags());
+            entry.submit(clock.wakeup_flags());
         }
         None => counters::ringbuf_full(kind),
     }

@@ -16,23 +16,35 @@ pub fn header(kind: EventKind, task: TaskInfo, timestamp_ns: u64) -> EventHeader
     }
 }
 
-/// The clock, read once per program run at most: the events of one run
-/// (an accept, the flow it opens, its first bytes; a close and its flow's
-/// end) share one stamp.
-pub struct Clock(u64);
+/// The clock and the ring's fill level, each read once per program run at
+/// most: the events of one run (an accept, the flow it opens, its first
+/// bytes) share one stamp and one wakeup decision.
+pub struct Clock {
+    now: u64,
+    /// [`wakeup_flags`], 0 until asked.
+    wakeup: u64,
+}
 
 impl Clock {
     #[inline(always)]
     pub const fn unread() -> Clock {
-        Clock(0)
+        Clock { now: 0, wakeup: 0 }
     }
 
     #[inline(always)]
     pub fn now(&mut self) -> u64 {
-        if self.0 == 0 {
-            self.0 = now();
+        if self.now == 0 {
+            self.now = now();
         }
-        self.0
+        self.now
+    }
+
+    #[inline(always)]
+    pub fn wakeup_flags(&mut self) -> u64 {
+        if self.wakeup == 0 {
+            self.wakeup = wakeup_flags();
+        }
+        self.wakeup
     }
 }
 
@@ -101,5 +113,5 @@ fn tcp_event_of(
         _pad: 0,
         flow,
     });
-    entry.submit(wakeup_flags());
+    entry.submit(clock.wakeup_flags());
 }
