@@ -114,6 +114,9 @@ impl Reader {
             self.flows.handle(&event, &mut self.spans);
             self.batch
                 .extend(self.spans.drain(..).map(OutputRecord::Span));
+            if let Some(accept) = event.folded_accept() {
+                self.batch.push(OutputRecord::Event(accept));
+            }
             return;
         }
         if matches!(event, KernelEvent::Process(..)) || event.closed_flow().is_some() {

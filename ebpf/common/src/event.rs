@@ -242,6 +242,11 @@ pub struct FlowOpenedEvent {
     /// terminated; empty when unbound or abstract).
     pub local_path: [u8; UNIX_PATH_LEN],
     pub peer_path: [u8; UNIX_PATH_LEN],
+    /// Non-zero when the connection's owner was found by the same read or
+    /// write that opened the flow: this event then also reports the accept
+    /// (no [`EventKind::TcpAccept`] is sent for it), and this is the
+    /// connection's start (the handshake's end).
+    pub accepted_ns: u64,
 }
 
 /// Bytes of a Unix socket path kept (sun_path is 108 bytes).
@@ -280,6 +285,6 @@ pub struct FlowDataHeader {
 
 const _: () = assert!(core::mem::size_of::<Endpoints>() == 40);
 const _: () = assert!(core::mem::size_of::<TcpEvent>() == 152);
-const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 328);
+const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 336);
 const _: () = assert!(core::mem::size_of::<FlowClosedEvent>() == 64);
 const _: () = assert!(core::mem::size_of::<FlowDataHeader>() == 80);

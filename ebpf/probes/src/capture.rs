@@ -219,6 +219,12 @@ fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, run: &mut Run) {
         (*event).endpoints = endpoints;
         (*event).local_path[0] = 0;
         (*event).peer_path[0] = 0;
+        (*event).accepted_ns = 0;
+        if run.accept_pending {
+            counters::seen(EventKind::TcpAccept);
+            (*event).accepted_ns = state.conn.start_ns.max(1);
+            run.accept_pending = false;
+        }
         if endpoints.family == AF_UNIX {
             unix_path(sk, &mut (*event).local_path);
             if let Ok(peer) = kernel::read::<u64>(sk, conf!(kernel.unix_peer)) {

@@ -6,6 +6,9 @@ use crate::{emit, task};
 pub struct Run {
     pub task: task::Current,
     pub clock: emit::Clock,
+    /// The run found an accepted connection's owner and has not reported
+    /// the accept yet: the flow it opens may carry it (capture.rs).
+    pub accept_pending: bool,
 }
 
 impl Run {
@@ -14,6 +17,7 @@ impl Run {
         Run {
             task: task::Current::unknown(),
             clock: emit::Clock::unread(),
+            accept_pending: false,
         }
     }
 }

@@ -8,9 +8,9 @@
 //! use it), and feeds payload capture (capture.rs).
 
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
-use sonde_common::{CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};
+use sonde_common::{EventKind, CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};
 
-use crate::{capture, kernel::ReadFailed, maps::SOCKS, raw_args::arg, run::Run, socks};
+use crate::{capture, emit, kernel::ReadFailed, maps::SOCKS, raw_args::arg, run::Run, socks};
 
 const MSG_PEEK: i32 = 2;
 
@@ -49,9 +49,14 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut run) {
-        let _ = SOCKS.remove(&sk);
-        return Ok(());
+    if state.conn.flags & CONN_OWNED == 0 {
+        if !socks::claim(state, sk, &mut run) {
+            let _ = SOCKS.remove(&sk);
+            return Ok(());
+        }
+        // Reported with the flow this run opens, if it opens one: one
+        // event instead of two.
+        run.accept_pending = true;
     }
     let conn = &mut state.conn;
     if conn.flags & CONN_TRACKED != 0 {
@@ -65,5 +70,9 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
         }
     }
     capture::on_socket_io(state, sk, length as u32, direction, &mut run);
+    if run.accept_pending {
+        // Not classified (yet), or not a protocol sonde captures.
+        emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);
+    }
     Ok(())
 }

@@ -3,11 +3,11 @@
 
 use core::mem::MaybeUninit;
 
-use sonde_common::{EventKind, AF_UNIX, CONN_OWNED, PROTOCOL_UNKNOWN};
+use sonde_common::{AF_UNIX, CONN_OWNED, PROTOCOL_UNKNOWN};
 
 use crate::{
     config::conf,
-    counters, emit,
+    counters,
     kernel::{self, ReadFailed},
     maps::{SockState, SOCKS},
     run::Run,
@@ -95,10 +95,10 @@ pub fn is_current(state: &SockState, sk: u64) -> bool {
 }
 
 /// The task running now uses a connection whose owner is not known yet (its
-/// handshake completed in softirq context): it becomes the owner, the
+/// handshake completed in softirq context): it becomes the owner, and the
 /// endpoints are read (not before: most accepted connections on a host may
-/// be filtered out), and the accept is reported. False when the filter does
-/// not keep the task: the caller then forgets the connection.
+/// be filtered out). The caller reports the accept. False when the filter
+/// does not keep the task: the caller then forgets the connection.
 #[inline(always)]
 pub fn claim(state: &mut SockState, sk: u64, run: &mut Run) -> bool {
     if !run.task.may_be_observed() {
@@ -115,6 +115,5 @@ pub fn claim(state: &mut SockState, sk: u64, run: &mut Run) -> bool {
             state.conn.endpoints = ends;
         }
     }
-    emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);
     true
 }

@@ -136,7 +136,12 @@ fn on_close_call(sk: u64) {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, sk, &mut run) {
+    if state.conn.flags & CONN_OWNED != 0 {
+        return;
+    }
+    if socks::claim(state, sk, &mut run) {
+        emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);
+    } else {
         let _ = SOCKS.remove(&sk);
     }
 }
