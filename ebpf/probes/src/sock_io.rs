@@ -5,7 +5,9 @@
 //!
 //! One `SOCKS` lookup per call. It counts the payload bytes of tracked TCP
 //! connections, gives an accepted connection its owner (the first task to
-//! use it), and feeds payload capture (capture.rs).
+//! use it), and feeds payload capture (capture.rs). A socket nobody tracks
+//! (most of them belong to tasks the filter drops) costs the lookup and the
+//! filter's cheapest questions (socks::adopt).
 
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{EventKind, CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};

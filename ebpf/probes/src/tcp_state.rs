@@ -9,6 +9,12 @@
 //! closing task). An accepted connection closed with neither (SO_LINGER 0,
 //! no I/O) is not reported. Any →CLOSE ends a connection.
 //!
+//! What runs for every connection on the host, observed or not, is kept
+//! small: the transitions ignored return after a few comparisons; a passive
+//! open stores the start time only (endpoints are read by the owner's first
+//! use); a close(2) by a task the filter drops does no lookup; a reported
+//! close is one event, the flow's end with it.
+//!
 //! No syscall tracepoint: enabling any puts every syscall of every task on
 //! the tracing slow path.
 //!
