@@ -1,5 +1,7 @@
 //! Writing events into the `EVENTS` ring buffer, counting what cannot be.
 
+use core::mem::MaybeUninit;
+
 use aya_ebpf::helpers::gen::bpf_ktime_get_ns;
 use sonde_common::{ConnInfo, EventHeader, EventKind, FlowKey, TaskInfo, TcpEvent};
 
@@ -27,8 +29,27 @@ pub struct Clock {
 
 impl Clock {
     #[inline(always)]
-    pub const fn unread() -> Clock {
-        Clock { now: 0, wakeup: 0 }
+    pub fn unread() -> Clock {
+        let mut clock = MaybeUninit::<Clock>::uninit();
+        // SAFETY: both fields written.
+        unsafe {
+            Clock::unread_at(clock.as_mut_ptr());
+            clock.assume_init()
+        }
+    }
+
+    /// Writes an unread clock at `at`, a field at a time (volatile: two
+    /// zeroes side by side otherwise become a byte-by-byte memset call).
+    ///
+    /// # Safety
+    /// `at` must be valid for writes.
+    #[inline(always)]
+    pub unsafe fn unread_at(at: *mut Clock) {
+        // SAFETY: the caller's.
+        unsafe {
+            core::ptr::addr_of_mut!((*at).now).write_volatile(0);
+            core::ptr::addr_of_mut!((*at).wakeup).write_volatile(0);
+        }
     }
 
     #[inline(always)]
@@ -100,18 +121,24 @@ fn tcp_event_of(
         counters::ringbuf_full(kind);
         return;
     };
-    entry.write(TcpEvent {
-        header: header(kind, conn.owner, clock.now()),
-        endpoints: conn.endpoints,
-        role: conn.role,
-        error,
-        start_ns: conn.start_ns,
-        bytes_sent: conn.bytes_sent,
-        bytes_received: conn.bytes_received,
-        retransmits: conn.retransmits,
-        state,
-        _pad: 0,
-        flow,
-    });
+    let event = entry.as_mut_ptr();
+    // SAFETY: `event` points to a reserved, writable ring-buffer slot; every
+    // field is written. Field by field, the constant zeroes volatile: a
+    // struct literal with zeroes side by side becomes a call to this
+    // target's byte-by-byte memset.
+    unsafe {
+        (*event).header = header(kind, conn.owner, clock.now());
+        (*event).endpoints = conn.endpoints;
+        (*event).role = conn.role;
+        (*event).error = error;
+        (*event).start_ns = conn.start_ns;
+        (*event).bytes_sent = conn.bytes_sent;
+        (*event).bytes_received = conn.bytes_received;
+        (*event).retransmits = conn.retransmits;
+        core::ptr::addr_of_mut!((*event).state).write_volatile(state);
+        core::ptr::addr_of_mut!((*event)._pad).write_volatile(0);
+        core::ptr::addr_of_mut!((*event).flow.sk).write_volatile(flow.sk);
+        core::ptr::addr_of_mut!((*event).flow.ino).write_volatile(flow.ino);
+    }
     entry.submit(clock.wakeup_flags());
 }

@@ -9,6 +9,8 @@
 //! (most of them belong to tasks the filter drops) costs the lookup and the
 //! filter's cheapest questions (socks::adopt).
 
+use core::mem::MaybeUninit;
+
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{EventKind, CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};
 
@@ -40,7 +42,8 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
         return Ok(());
     }
     let sk = arg(ctx, 0);
-    let mut run = Run::new();
+    let mut slot = MaybeUninit::uninit();
+    let run = Run::start(&mut slot);
     let state = match SOCKS.get_ptr_mut(&sk) {
         // SAFETY: map value pointer valid for this program run.
         Some(state) if socks::is_current(unsafe { &*state }, sk) => state,
@@ -52,7 +55,7 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
     if state.conn.flags & CONN_OWNED == 0 {
-        if !socks::claim(state, sk, &mut run) {
+        if !socks::claim(state, sk, run) {
             let _ = SOCKS.remove(&sk);
             return Ok(());
         }
@@ -71,7 +74,7 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
             conn.bytes_received += length as u64;
         }
     }
-    capture::on_socket_io(state, sk, length as u32, direction, &mut run);
+    capture::on_socket_io(state, sk, length as u32, direction, run);
     if run.accept_pending {
         // Not classified (yet), or not a protocol sonde captures.
         emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);

@@ -133,7 +133,8 @@ fn on_passive_open(sk: u64) -> Result<(), ReadFailed> {
 /// owner of an accepted connection nobody read or wrote. A task the filter
 /// drops needs no lookup: it cannot claim anything.
 fn on_close_call(sk: u64) {
-    let mut run = Run::new();
+    let mut slot = MaybeUninit::uninit();
+    let run = Run::start(&mut slot);
     if !run.task.may_be_observed() {
         return;
     }
@@ -145,7 +146,7 @@ fn on_close_call(sk: u64) {
     if state.conn.flags & CONN_OWNED != 0 {
         return;
     }
-    if socks::claim(state, sk, &mut run) {
+    if socks::claim(state, sk, run) {
         emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);
     } else {
         let _ = SOCKS.remove(&sk);
