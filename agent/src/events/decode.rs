@@ -3,8 +3,8 @@
 use std::mem::size_of;
 
 use sonde_common::{
-    EventHeader, EventKind, FlowClosedEvent, FlowDataHeader, FlowOpenedEvent, ProcessEvent,
-    TcpEvent,
+    EventHeader, EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent,
+    ProcessEvent, TcpEvent, ROLE_SERVER,
 };
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -51,6 +51,35 @@ impl KernelEvent {
             KernelEvent::FlowOpened(_) => EventKind::FlowOpened,
             KernelEvent::FlowData(_) => EventKind::FlowData,
             KernelEvent::FlowClosed(_) => EventKind::FlowClosed,
+        }
+    }
+
+    /// The accept a flow's opening also reports (the kernel sends no
+    /// TcpAccept for it), as the TcpAccept it stands for.
+    pub fn folded_accept(&self) -> Option<KernelEvent> {
+        let KernelEvent::FlowOpened(opened) = self else {
+            return None;
+        };
+        if opened.accepted_ns == 0 {
+            return None;
+        }
+        let mut accept = TcpEvent {
+            header: opened.header,
+            endpoints: opened.endpoints,
+            role: ROLE_SERVER,
+            start_ns: opened.accepted_ns,
+            ..TcpEvent::default()
+        };
+        accept.header.kind = EventKind::TcpAccept as u32;
+        Some(KernelEvent::Tcp(EventKind::TcpAccept, accept))
+    }
+
+    /// The captured flow a TCP close also ends (the kernel sends no
+    /// FlowClosed for it).
+    pub fn closed_flow(&self) -> Option<FlowKey> {
+        match self {
+            KernelEvent::Tcp(EventKind::TcpClose, tcp) if tcp.flow.sk != 0 => Some(tcp.flow),
+            _ => None,
         }
     }
 
@@ -149,6 +178,47 @@ mod tests {
         event.bytes_sent = 1000;
         let decoded = decode(&bytes_of(&event)).unwrap();
         assert_eq!(decoded, KernelEvent::Tcp(EventKind::TcpClose, event));
+    }
+
+    #[test]
+    fn a_close_of_a_captured_connection_ends_its_flow() {
+        let mut event = TcpEvent::default();
+        event.header.kind = EventKind::TcpClose as u32;
+        let decoded = decode(&bytes_of(&event)).unwrap();
+        assert_eq!(decoded.closed_flow(), None, "not captured");
+        event.flow = FlowKey {
+            sk: 0xffff_8880_1234_5600,
+            ino: 77,
+        };
+        let decoded = decode(&bytes_of(&event)).unwrap();
+        assert_eq!(decoded.closed_flow(), Some(event.flow));
+        assert!(!decoded.is_flow(), "still a log event");
+        event.header.kind = EventKind::TcpResetSent as u32;
+        assert_eq!(decode(&bytes_of(&event)).unwrap().closed_flow(), None);
+    }
+
+    #[test]
+    fn a_flow_opened_with_its_accept_stands_for_a_tcp_accept() {
+        // SAFETY: all-zero is a valid FlowOpenedEvent (integers and arrays).
+        let mut opened: FlowOpenedEvent = unsafe { std::mem::zeroed() };
+        opened.header.kind = EventKind::FlowOpened as u32;
+        opened.header.timestamp_ns = 9_000;
+        opened.header.task.tgid = 42;
+        opened.endpoints.local_port = 8000;
+        let decoded = decode(&bytes_of(&opened)).unwrap();
+        assert_eq!(decoded.folded_accept(), None, "no accept folded in");
+        opened.accepted_ns = 7_000;
+        let decoded = decode(&bytes_of(&opened)).unwrap();
+        assert!(decoded.is_flow());
+        let Some(KernelEvent::Tcp(EventKind::TcpAccept, accept)) = decoded.folded_accept() else {
+            panic!("no accept in {decoded:?}");
+        };
+        assert_eq!(accept.header.kind, EventKind::TcpAccept as u32);
+        assert_eq!(accept.header.timestamp_ns, 9_000);
+        assert_eq!(accept.header.task.tgid, 42);
+        assert_eq!(accept.endpoints.local_port, 8000);
+        assert_eq!(accept.role, ROLE_SERVER);
+        assert_eq!(accept.start_ns, 7_000);
     }
 
     #[test]

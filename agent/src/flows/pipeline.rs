@@ -102,7 +102,15 @@ impl FlowPipeline {
                 self.close(key, closed.header.timestamp_ns, out);
             }
             KernelEvent::Process(_, process) => self.services.forget(process.header.task.tgid),
-            KernelEvent::Tcp(..) => {}
+            KernelEvent::Tcp(_, tcp) => {
+                if let Some(flow) = event.closed_flow() {
+                    let key = ConnectionKey {
+                        sk: flow.sk,
+                        ino: flow.ino,
+                    };
+                    self.close(key, tcp.header.timestamp_ns, out);
+                }
+            }
         }
     }
 

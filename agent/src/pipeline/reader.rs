@@ -114,10 +114,14 @@ impl Reader {
             self.flows.handle(&event, &mut self.spans);
             self.batch
                 .extend(self.spans.drain(..).map(OutputRecord::Span));
+            if let Some(accept) = event.folded_accept() {
+                self.batch.push(OutputRecord::Event(accept));
+            }
             return;
         }
-        if let KernelEvent::Process(..) = event {
-            // The pipeline forgets what it knew of the process.
+        if matches!(event, KernelEvent::Process(..)) || event.closed_flow().is_some() {
+            // The pipeline forgets what it knew of the process, or ends the
+            // flow the connection's close ends.
             self.flows.handle(&event, &mut self.spans);
         }
         self.batch.push(OutputRecord::Event(event));

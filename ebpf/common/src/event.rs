@@ -112,7 +112,10 @@ pub const AF_INET: u16 = 2;
 pub const AF_INET6: u16 = 10;
 
 /// Both ends of a TCP connection, as seen from the local socket.
-#[repr(C)]
+///
+/// 8-aligned (it sits at 8-aligned offsets of every event anyway): the
+/// kernel programs then copy it a word at a time, not a byte at a time.
+#[repr(C, align(8))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Endpoints {
     /// [`AF_INET`] or [`AF_INET6`]; 0 when not yet known.
@@ -151,6 +154,10 @@ pub struct TcpEvent {
     /// TCP state of the socket when a reset was sent or received.
     pub state: u32,
     pub _pad: u32,
+    /// A close of a captured connection: its flow, which this close also
+    /// ends (no [`FlowClosedEvent`] is sent for it: one event, not two, at
+    /// every close). Zero otherwise.
+    pub flow: FlowKey,
 }
 
 /// A process started a new program, or a whole process exited.
@@ -235,6 +242,11 @@ pub struct FlowOpenedEvent {
     /// terminated; empty when unbound or abstract).
     pub local_path: [u8; UNIX_PATH_LEN],
     pub peer_path: [u8; UNIX_PATH_LEN],
+    /// Non-zero when the connection's owner was found by the same read or
+    /// write that opened the flow: this event then also reports the accept
+    /// (no [`EventKind::TcpAccept`] is sent for it), and this is the
+    /// connection's start (the handshake's end).
+    pub accepted_ns: u64,
 }
 
 /// Bytes of a Unix socket path kept (sun_path is 108 bytes).
@@ -271,7 +283,8 @@ pub struct FlowDataHeader {
     pub tail_len: u32,
 }
 
-const _: () = assert!(core::mem::size_of::<TcpEvent>() == 136);
-const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 328);
+const _: () = assert!(core::mem::size_of::<Endpoints>() == 40);
+const _: () = assert!(core::mem::size_of::<TcpEvent>() == 152);
+const _: () = assert!(core::mem::size_of::<FlowOpenedEvent>() == 336);
 const _: () = assert!(core::mem::size_of::<FlowClosedEvent>() == 64);
 const _: () = assert!(core::mem::size_of::<FlowDataHeader>() == 80);

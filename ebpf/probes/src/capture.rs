@@ -18,8 +18,8 @@ use aya_ebpf::{
 };
 use sonde_common::{
     classify::{self, is_captured},
-    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, TaskInfo, AF_UNIX,
-    CAPTURE_MAX, CAPTURE_TAIL, PROTOCOL_OTHER, PROTOCOL_UNKNOWN, UNIX_PATH_LEN,
+    EventKind, FlowClosedEvent, FlowDataHeader, FlowKey, FlowOpenedEvent, AF_UNIX, CAPTURE_MAX,
+    CAPTURE_TAIL, PROTOCOL_OTHER, PROTOCOL_UNKNOWN, UNIX_PATH_LEN,
 };
 
 use crate::{
@@ -27,7 +27,8 @@ use crate::{
     counters, emit,
     kernel::{self, ReadFailed},
     maps::{SockState, EVENTS},
-    sock, task,
+    run::Run,
+    sock,
 };
 
 /// Payloads of a connection that match no protocol before giving up on
@@ -54,20 +55,14 @@ const LENGTH_MASK: usize = 2 * CAPTURE_MAX - 1;
 /// A read or write of `len` bytes on `sk`, an observed process's socket
 /// described by `state`, just completed.
 #[inline(always)]
-pub fn on_socket_io(
-    state: &mut SockState,
-    sk: u64,
-    len: u32,
-    direction: u32,
-    task: &mut task::Current,
-) {
+pub fn on_socket_io(state: &mut SockState, sk: u64, len: u32, direction: u32, run: &mut Run) {
     if conf!(capture.max_bytes) == 0 || conf!(capture.regs.from_stack) == 0 {
         return;
     }
     if state.protocol == PROTOCOL_OTHER {
         return;
     }
-    let _ = try_socket_io(state, sk, len, direction, task);
+    let _ = try_socket_io(state, sk, len, direction, run);
 }
 
 fn try_socket_io(
@@ -75,7 +70,7 @@ fn try_socket_io(
     sk: u64,
     len: u32,
     direction: u32,
-    task: &mut task::Current,
+    run: &mut Run,
 ) -> Result<(), ReadFailed> {
     let Some(source) = syscall_payload() else {
         return Ok(()); // sendfile, splice, io_uring...: not a plain read/write
@@ -89,15 +84,9 @@ fn try_socket_io(
             // Accepted in softirq context: the socket had no inode yet.
             state.ino = sock::inode(sk)?;
         }
-        flow_opened(FlowKey { sk, ino: state.ino }, sk, state, task.get());
+        flow_opened(FlowKey { sk, ino: state.ino }, sk, state, run);
     }
-    copy_payload(
-        FlowKey { sk, ino: state.ino },
-        &source,
-        len,
-        direction,
-        task.get(),
-    );
+    copy_payload(FlowKey { sk, ino: state.ino }, &source, len, direction, run);
     Ok(())
 }
 
@@ -113,12 +102,43 @@ fn user<T>(address: u64) -> Result<T, ReadFailed> {
     unsafe { aya_ebpf::helpers::bpf_probe_read_user(address as *const T) }.map_err(|_| ReadFailed)
 }
 
+/// The saved user registers a syscall's payload is found from, read at
+/// once: on x86_64 `dx`, `si`, `di` and `orig_ax` are neighbours.
+#[repr(C)]
+struct Regs([u64; 4]);
+
+impl Regs {
+    /// The register at byte `offset` of the block (masked in bounds).
+    #[inline(always)]
+    fn at(&self, offset: u32) -> u64 {
+        self.0[(offset as usize / 8) & 3]
+    }
+}
+
 /// The current syscall's payload, from the saved user registers.
 fn syscall_payload() -> Option<Source> {
     let stack: u64 = kernel::read(kernel::current_task(), conf!(kernel.task_stack)).ok()?;
     let regs = stack.wrapping_add(conf!(capture.regs.from_stack));
-    let nr: u64 = kernel::read(regs, conf!(capture.regs.nr)).ok()?;
-    let arg1: u64 = kernel::read(regs, conf!(capture.regs.arg1)).ok()?;
+    let (nr_at, arg1_at, arg2_at) = (
+        conf!(capture.regs.nr),
+        conf!(capture.regs.arg1),
+        conf!(capture.regs.arg2),
+    );
+    let base = arg2_at;
+    let in_block = |offset: u32| offset >= base && offset - base < 32 && offset.is_multiple_of(8);
+    let (nr, arg1, arg2) = if in_block(nr_at) && in_block(arg1_at) {
+        let block: Regs = kernel::read(regs, base).ok()?;
+        (
+            block.at(nr_at - base),
+            block.at(arg1_at - base),
+            block.at(0),
+        )
+    } else {
+        let nr: u64 = kernel::read(regs, nr_at).ok()?;
+        let arg1: u64 = kernel::read(regs, arg1_at).ok()?;
+        let arg2: u64 = kernel::read(regs, arg2_at).ok()?;
+        (nr, arg1, arg2)
+    };
     let nr = nr as u32;
     if nr == conf!(capture.syscalls.read)
         || nr == conf!(capture.syscalls.write)
@@ -127,8 +147,10 @@ fn syscall_payload() -> Option<Source> {
     {
         Some(Source::Buffer(arg1))
     } else if nr == conf!(capture.syscalls.readv) || nr == conf!(capture.syscalls.writev) {
-        let count: u64 = kernel::read(regs, conf!(capture.regs.arg2)).ok()?;
-        Some(Source::Iovecs { iov: arg1, count })
+        Some(Source::Iovecs {
+            iov: arg1,
+            count: arg2,
+        })
     } else if nr == conf!(capture.syscalls.recvmsg) || nr == conf!(capture.syscalls.sendmsg) {
         // struct user_msghdr: msg_iov at 16, msg_iovlen at 24 (fixed by the ABI).
         let iov: u64 = user(arg1 + 16).ok()?;
@@ -172,7 +194,7 @@ fn classify(state: &mut SockState, source: &Source, len: u32, direction: u32) {
     }
 }
 
-fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, current: TaskInfo) {
+fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, run: &mut Run) {
     let kind = EventKind::FlowOpened;
     counters::seen(kind);
     let Some(mut entry) = EVENTS.reserve::<FlowOpenedEvent>(0) else {
@@ -190,13 +212,19 @@ fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, current: TaskInfo) {
     let event = entry.as_mut_ptr();
     // SAFETY: `event` points to a reserved, writable ring-buffer slot.
     unsafe {
-        (*event).header = emit::header(kind, current);
+        (*event).header = emit::header(kind, run.task.get(), run.clock.now());
         (*event).flow = flow;
         (*event).protocol = state.protocol;
         (*event).role = state.flow_role;
         (*event).endpoints = endpoints;
         (*event).local_path[0] = 0;
         (*event).peer_path[0] = 0;
+        (*event).accepted_ns = 0;
+        if run.accept_pending {
+            counters::seen(EventKind::TcpAccept);
+            (*event).accepted_ns = state.conn.start_ns.max(1);
+            run.accept_pending = false;
+        }
         if endpoints.family == AF_UNIX {
             unix_path(sk, &mut (*event).local_path);
             if let Ok(peer) = kernel::read::<u64>(sk, conf!(kernel.unix_peer)) {
@@ -204,7 +232,7 @@ fn flow_opened(flow: FlowKey, sk: u64, state: &SockState, current: TaskInfo) {
             }
         }
     }
-    entry.submit(emit::wakeup_flags());
+    entry.submit(run.clock.wakeup_flags());
 }
 
 /// The path a Unix socket is bound to, into `out` (left empty if none).
@@ -239,7 +267,7 @@ fn copy_user(data: &mut [u8; 3 * CAPTURE_MAX], offset: usize, src: u64, n: usize
     }
 }
 
-fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, current: TaskInfo) {
+fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, run: &mut Run) {
     let kind = EventKind::FlowData;
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
         return;
@@ -294,7 +322,7 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, curren
     }
     counters::seen(kind);
     scratch.head = FlowDataHeader {
-        header: emit::header(kind, current),
+        header: emit::header(kind, run.task.get(), run.clock.now()),
         flow,
         direction,
         total_len: len,
@@ -305,14 +333,15 @@ fn copy_payload(flow: FlowKey, source: &Source, len: u32, direction: u32, curren
     // SAFETY: `size` is within the scratch record (header + masked length).
     let record =
         unsafe { core::slice::from_raw_parts(scratch as *const Scratch as *const u8, size) };
-    if EVENTS.output(record, emit::wakeup_flags()).is_err() {
+    if EVENTS.output(record, run.clock.wakeup_flags()).is_err() {
         counters::ringbuf_full(kind);
     }
 }
 
-/// The connection of `state` closed: tell the agent if it was being captured.
+/// The connection of `state` closed: tell the agent if it was being captured
+/// (a connection whose close is reported ends its flow with that event).
 #[inline(always)]
-pub fn on_close(state: &SockState, sk: u64) {
+pub fn on_close(state: &SockState, sk: u64, clock: &mut emit::Clock) {
     if !is_captured(state.protocol) {
         return;
     }
@@ -323,10 +352,10 @@ pub fn on_close(state: &SockState, sk: u64) {
             // Often in softirq context (a FIN or RST arriving): the task
             // running then is anyone's; the event belongs to the owner.
             entry.write(FlowClosedEvent {
-                header: emit::header(kind, state.conn.owner),
+                header: emit::header(kind, state.conn.owner, clock.now()),
                 flow: FlowKey { sk, ino: state.ino },
             });
-            entry.submit(emit::wakeup_flags());
+            entry.submit(clock.wakeup_flags());
         }
         None => counters::ringbuf_full(kind),
     }

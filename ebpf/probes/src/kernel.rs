@@ -1,6 +1,6 @@
 //! Reads of kernel structs at offsets the agent resolved from BTF.
 
-use aya_ebpf::helpers::{bpf_probe_read_kernel, gen::bpf_get_current_task};
+use aya_ebpf::helpers::{bpf_probe_read_kernel, gen, gen::bpf_get_current_task};
 
 use crate::{config::conf, counters};
 
@@ -19,6 +19,25 @@ pub fn read<T>(base: u64, offset: u32) -> Result<T, ReadFailed> {
         counters::kernel_read_failed();
         ReadFailed
     })
+}
+
+/// Copies `len` bytes of kernel memory at `base + offset` to `out`, which
+/// may be uninitialised (no copy through a temporary, unlike [`read`]).
+#[inline(always)]
+pub fn read_raw(base: u64, offset: u32, out: *mut u8, len: u32) -> Result<(), ReadFailed> {
+    if base == 0 {
+        counters::kernel_read_failed();
+        return Err(ReadFailed);
+    }
+    // SAFETY: the helper checks the source and fails cleanly; callers pass
+    // `len` writable bytes at `out`.
+    if unsafe { gen::bpf_probe_read_kernel(out.cast(), len, (base + offset as u64) as *const _) }
+        < 0
+    {
+        counters::kernel_read_failed();
+        return Err(ReadFailed);
+    }
+    Ok(())
 }
 
 #[inline(always)]

@@ -17,6 +17,7 @@ mod kernel;
 mod maps;
 mod process;
 mod raw_args;
+mod run;
 mod sock;
 mod sock_io;
 mod socks;

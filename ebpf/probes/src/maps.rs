@@ -21,7 +21,8 @@ pub struct SockState {
     /// identity, and for Unix sockets, whose closes are not traced, the
     /// proof that the key was not reused by a new socket.
     pub ino: u64,
-    /// `AF_*` of the socket.
+    /// `AF_UNIX` for a Unix socket; 0 for TCP (its endpoints, once read,
+    /// say IPv4 or IPv6).
     pub family: u16,
     pub _pad: u16,
     /// `PROTOCOL_*` of its payload (capture.rs).

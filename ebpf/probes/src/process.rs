@@ -76,7 +76,7 @@ fn emit_process(
     let event = entry.as_mut_ptr();
     // SAFETY: `event` points to a reserved, writable ring-buffer slot.
     unsafe {
-        (*event).header = emit::header(kind, current);
+        (*event).header = emit::header(kind, current, emit::now());
         (*event).ppid = kernel::parent_tgid();
         (*event).exit_status = exit_status;
         (*event).filename[0] = 0;

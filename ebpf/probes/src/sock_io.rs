@@ -5,12 +5,16 @@
 //!
 //! One `SOCKS` lookup per call. It counts the payload bytes of tracked TCP
 //! connections, gives an accepted connection its owner (the first task to
-//! use it), and feeds payload capture (capture.rs).
+//! use it), and feeds payload capture (capture.rs). A socket nobody tracks
+//! (most of them belong to tasks the filter drops) costs the lookup and the
+//! filter's cheapest questions (socks::adopt).
+
+use core::mem::MaybeUninit;
 
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
-use sonde_common::{CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};
+use sonde_common::{EventKind, CONN_OWNED, CONN_TRACKED, DIRECTION_RECEIVED, DIRECTION_SENT};
 
-use crate::{capture, kernel::ReadFailed, maps::SOCKS, raw_args::arg, socks, task};
+use crate::{capture, emit, kernel::ReadFailed, maps::SOCKS, raw_args::arg, run::Run, socks};
 
 const MSG_PEEK: i32 = 2;
 
@@ -38,20 +42,26 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
         return Ok(());
     }
     let sk = arg(ctx, 0);
-    let mut task = task::Current::unknown();
+    let mut slot = MaybeUninit::uninit();
+    let run = Run::start(&mut slot);
     let state = match SOCKS.get_ptr_mut(&sk) {
         // SAFETY: map value pointer valid for this program run.
         Some(state) if socks::is_current(unsafe { &*state }, sk) => state,
-        _ => match socks::adopt(sk, &mut task)? {
+        _ => match socks::adopt(sk, &mut run.task)? {
             Some(state) => state,
             None => return Ok(()),
         },
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, &mut task) {
-        let _ = SOCKS.remove(&sk);
-        return Ok(());
+    if state.conn.flags & CONN_OWNED == 0 {
+        if !socks::claim(state, sk, run) {
+            let _ = SOCKS.remove(&sk);
+            return Ok(());
+        }
+        // Reported with the flow this run opens, if it opens one: one
+        // event instead of two.
+        run.accept_pending = true;
     }
     let conn = &mut state.conn;
     if conn.flags & CONN_TRACKED != 0 {
@@ -64,6 +74,10 @@ fn on_io(ctx: &RawTracePointContext, direction: u32) -> Result<(), ReadFailed> {
             conn.bytes_received += length as u64;
         }
     }
-    capture::on_socket_io(state, sk, length as u32, direction, &mut task);
+    capture::on_socket_io(state, sk, length as u32, direction, run);
+    if run.accept_pending {
+        // Not classified (yet), or not a protocol sonde captures.
+        emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);
+    }
     Ok(())
 }

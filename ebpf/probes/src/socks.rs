@@ -1,31 +1,41 @@
 //! Entries of `SOCKS`: made when a socket is first seen, given their owner,
 //! checked for reuse.
 
-use sonde_common::{ConnInfo, EventKind, AF_INET, AF_INET6, AF_UNIX, CONN_OWNED, PROTOCOL_UNKNOWN};
+use core::mem::MaybeUninit;
+
+use sonde_common::{AF_UNIX, CONN_OWNED, PROTOCOL_UNKNOWN};
 
 use crate::{
     config::conf,
-    counters, emit,
+    counters,
     kernel::{self, ReadFailed},
     maps::{SockState, SOCKS},
-    sock::{self, IPPROTO_TCP},
-    task,
+    run::Run,
+    sock, task,
 };
 
-const SOCK_STREAM: u16 = 1;
-
-/// A new entry for a socket of `family`.
+/// A new entry for a socket of `family` (`AF_UNIX`, or 0 for TCP), made
+/// in `slot`: all zeroes but the family and the protocol.
+///
+/// In place, and zeroed a word at a time with volatile stores: a zeroed
+/// struct otherwise becomes a call to this target's memset, which loops a
+/// byte at a time (a few hundred instructions per entry).
 #[inline(always)]
-pub fn fresh(conn: ConnInfo, family: u16, protocol: u32) -> SockState {
-    SockState {
-        conn,
-        ino: 0,
-        family,
-        _pad: 0,
-        protocol,
-        flow_role: 0,
-        attempts: 0,
+pub fn fresh(slot: &mut MaybeUninit<SockState>, family: u16, protocol: u32) -> &mut SockState {
+    const WORDS: usize = core::mem::size_of::<SockState>() / 8;
+    const _: () = assert!(core::mem::size_of::<SockState>().is_multiple_of(8));
+    let words = slot.as_mut_ptr().cast::<u64>();
+    let mut i = 0;
+    while i < WORDS {
+        // SAFETY: within the (8-aligned) slot.
+        unsafe { words.add(i).write_volatile(0) };
+        i += 1;
     }
+    // SAFETY: every byte zeroed, and all-zero is a valid SockState.
+    let state = unsafe { slot.assume_init_mut() };
+    state.family = family;
+    state.protocol = protocol;
+    state
 }
 
 /// Starts tracking `sk` as `state` (replacing any entry); None, counted,
@@ -42,31 +52,36 @@ pub fn track(sk: u64, state: &SockState) -> Option<*mut SockState> {
 /// The first read or write of a socket sonde did not see open (opened
 /// before it started): tracked from now on when it is TCP or a Unix stream
 /// and the task is observed, its payload to be classified. Other sockets
-/// (UDP...) are never tracked: nothing of them is reported, and checking
-/// their kind first spares unobserved tasks the filter on every send.
+/// (UDP...) are never tracked: nothing of them is reported.
+///
+/// Every read or write of a socket nobody tracks comes here, most of them
+/// from tasks the filter drops: the cheapest question goes first (thread
+/// group and cgroup, two helper calls), then the socket's kind (one read),
+/// and the task's name (for `--comm`) last.
 #[inline(always)]
 pub fn adopt(sk: u64, task: &mut task::Current) -> Result<Option<*mut SockState>, ReadFailed> {
-    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
-    let capturable = match family {
-        AF_INET | AF_INET6 => sock::protocol(sk)? == IPPROTO_TCP,
-        AF_UNIX => kernel::read::<u16>(sk, conf!(kernel.sock_type))? == SOCK_STREAM,
-        _ => false,
-    };
-    if !capturable || !task::may_be_observed() {
+    if !task.may_be_observed() {
         return Ok(None);
     }
+    let family = match sock::kind(sk)? {
+        sock::Kind::Tcp => 0,
+        sock::Kind::StreamZero
+            if kernel::read::<u16>(sk, conf!(kernel.sock_family))? == AF_UNIX =>
+        {
+            AF_UNIX
+        }
+        _ => return Ok(None),
+    };
     let owner = task.get();
     if !task::is_observed(&owner) {
         return Ok(None);
     }
-    let conn = ConnInfo {
-        owner,
-        flags: CONN_OWNED,
-        ..ConnInfo::default()
-    };
-    let mut state = fresh(conn, family, PROTOCOL_UNKNOWN);
+    let mut slot = MaybeUninit::uninit();
+    let state = fresh(&mut slot, family, PROTOCOL_UNKNOWN);
+    state.conn.owner = owner;
+    state.conn.flags = CONN_OWNED;
     state.ino = sock::inode(sk)?;
-    Ok(track(sk, &state))
+    Ok(track(sk, state))
 }
 
 /// Whether `state` still describes `sk`. Unix sockets are not traced to
@@ -81,16 +96,24 @@ pub fn is_current(state: &SockState, sk: u64) -> bool {
 
 /// The task running now uses a connection whose owner is not known yet (its
 /// handshake completed in softirq context): it becomes the owner, and the
-/// accept is reported. False when the filter does not keep the task: the
-/// caller then forgets the connection.
+/// endpoints are read (not before: most accepted connections on a host may
+/// be filtered out). The caller reports the accept. False when the filter
+/// does not keep the task: the caller then forgets the connection.
 #[inline(always)]
-pub fn claim(state: &mut SockState, task: &mut task::Current) -> bool {
-    let owner = task.get();
+pub fn claim(state: &mut SockState, sk: u64, run: &mut Run) -> bool {
+    if !run.task.may_be_observed() {
+        return false;
+    }
+    let owner = run.task.get();
     if !task::is_observed(&owner) {
         return false;
     }
     state.conn.owner = owner;
     state.conn.flags |= CONN_OWNED;
-    emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0);
+    if state.conn.endpoints.family == 0 {
+        if let Ok(ends) = sock::endpoints(sk) {
+            state.conn.endpoints = ends;
+        }
+    }
     true
 }

@@ -9,6 +9,12 @@
 //! closing task). An accepted connection closed with neither (SO_LINGER 0,
 //! no I/O) is not reported. Any →CLOSE ends a connection.
 //!
+//! What runs for every connection on the host, observed or not, is kept
+//! small: the transitions ignored return after a few comparisons; a passive
+//! open stores the start time only (endpoints are read by the owner's first
+//! use); a close(2) by a task the filter drops does no lookup; a reported
+//! close is one event, the flow's end with it.
+//!
 //! No syscall tracepoint: enabling any puts every syscall of every task on
 //! the tracing slow path.
 //!
@@ -16,19 +22,20 @@
 //! any other tracing program runs on the CPU (a softirq landing inside our
 //! own sock_sendmsg program, say), which would lose state changes.
 
+use core::mem::MaybeUninit;
+
 use aya_ebpf::{macros::raw_tracepoint, programs::RawTracePointContext};
 use sonde_common::{
-    ConnInfo, EventKind, TaskInfo, CONN_OWNED, CONN_TRACKED, PROTOCOL_UNKNOWN, ROLE_CLIENT,
-    ROLE_SERVER,
+    classify::is_captured, EventKind, FlowKey, CONN_OWNED, CONN_TRACKED, PROTOCOL_UNKNOWN,
+    ROLE_CLIENT, ROLE_SERVER,
 };
 
 use crate::{
-    capture,
-    config::conf,
-    emit, kernel,
+    capture, emit, kernel,
     kernel::ReadFailed,
     maps::SOCKS,
     raw_args::arg,
+    run::Run,
     sock::{self, IPPROTO_TCP},
     socks, task, tcp_reset,
 };
@@ -68,22 +75,21 @@ fn try_tcp_state(ctx: &RawTracePointContext) -> Result<(), ReadFailed> {
 }
 
 fn on_connect_start(sk: u64) -> Result<(), ReadFailed> {
-    if !task::may_be_observed() {
+    let mut current = task::Current::unknown();
+    if !current.may_be_observed() {
         return Ok(());
     }
-    let owner = task::current();
+    let owner = current.get();
     if !task::is_observed(&owner) || sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    let family: u16 = kernel::read(sk, conf!(kernel.sock_family))?;
-    let conn = ConnInfo {
-        owner,
-        role: ROLE_CLIENT,
-        flags: CONN_TRACKED | CONN_OWNED,
-        start_ns: emit::now(),
-        ..ConnInfo::default()
-    };
-    socks::track(sk, &socks::fresh(conn, family, PROTOCOL_UNKNOWN));
+    let mut slot = MaybeUninit::uninit();
+    let state = socks::fresh(&mut slot, 0, PROTOCOL_UNKNOWN);
+    state.conn.owner = owner;
+    state.conn.role = ROLE_CLIENT;
+    state.conn.flags = CONN_TRACKED | CONN_OWNED;
+    state.conn.start_ns = emit::now();
+    socks::track(sk, state);
     Ok(())
 }
 
@@ -97,41 +103,52 @@ fn on_connect_end(sk: u64, kind: EventKind) -> Result<(), ReadFailed> {
     // SAFETY: map value pointer valid for this program run.
     let conn = unsafe { &mut (*state).conn };
     conn.endpoints = ends;
+    let mut clock = emit::Clock::unread();
     if kind == EventKind::TcpConnectFailed {
-        emit::tcp_event(kind, conn, kernel::sock_error(sk), 0);
+        emit::tcp_event(kind, conn, kernel::sock_error(sk), 0, &mut clock);
         let _ = SOCKS.remove(&sk);
     } else {
-        emit::tcp_event(kind, conn, 0, 0);
+        emit::tcp_event(kind, conn, 0, 0, &mut clock);
     }
     Ok(())
 }
 
+/// The end of a handshake, in softirq context: whose connection it is is
+/// not known yet, so it costs as little as can be (no endpoints: they are
+/// read when the owner shows up, see `socks::claim`).
 fn on_passive_open(sk: u64) -> Result<(), ReadFailed> {
     if sock::protocol(sk)? != IPPROTO_TCP {
         return Ok(());
     }
-    let endpoints = sock::endpoints(sk)?;
-    let conn = ConnInfo {
-        owner: TaskInfo::default(),
-        endpoints,
-        role: ROLE_SERVER,
-        flags: CONN_TRACKED,
-        start_ns: emit::now(),
-        ..ConnInfo::default()
-    };
-    socks::track(sk, &socks::fresh(conn, endpoints.family, PROTOCOL_UNKNOWN));
+    let mut slot = MaybeUninit::uninit();
+    let state = socks::fresh(&mut slot, 0, PROTOCOL_UNKNOWN);
+    state.conn.role = ROLE_SERVER;
+    state.conn.flags = CONN_TRACKED;
+    state.conn.start_ns = emit::now();
+    socks::track(sk, state);
     Ok(())
 }
 
 /// close(2) (or shutdown(2)) of a connection, in the closing task: the
-/// owner of an accepted connection nobody read or wrote.
+/// owner of an accepted connection nobody read or wrote. A task the filter
+/// drops needs no lookup: it cannot claim anything.
 fn on_close_call(sk: u64) {
+    let mut slot = MaybeUninit::uninit();
+    let run = Run::start(&mut slot);
+    if !run.task.may_be_observed() {
+        return;
+    }
     let Some(state) = SOCKS.get_ptr_mut(&sk) else {
         return;
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &mut *state };
-    if state.conn.flags & CONN_OWNED == 0 && !socks::claim(state, &mut task::Current::unknown()) {
+    if state.conn.flags & CONN_OWNED != 0 {
+        return;
+    }
+    if socks::claim(state, sk, run) {
+        emit::tcp_event(EventKind::TcpAccept, &state.conn, 0, 0, &mut run.clock);
+    } else {
         let _ = SOCKS.remove(&sk);
     }
 }
@@ -151,13 +168,21 @@ fn on_close(sk: u64, old: i32) -> Result<(), ReadFailed> {
     };
     // SAFETY: map value pointer valid for this program run.
     let state = unsafe { &*state };
-    capture::on_close(state, sk);
+    let mut clock = emit::Clock::unread();
     let conn = &state.conn;
     if conn.flags & (CONN_TRACKED | CONN_OWNED) == CONN_TRACKED | CONN_OWNED {
-        emit::tcp_event(EventKind::TcpClose, conn, 0, 0);
+        // The close ends the captured flow too: one event for both.
+        let flow = if is_captured(state.protocol) {
+            FlowKey { sk, ino: state.ino }
+        } else {
+            FlowKey { sk: 0, ino: 0 }
+        };
+        emit::tcp_close(conn, flow, &mut clock);
         if may_reset_after_close(old) {
-            tcp_reset::remember_closed(sk, conn);
+            tcp_reset::remember_closed(sk, conn, clock.now());
         }
+    } else {
+        capture::on_close(state, sk, &mut clock);
     }
     let _ = SOCKS.remove(&sk);
     Ok(())
