@@ -26,15 +26,16 @@ pub mod bench;
 
 use std::process::ExitCode;
 
-/// mimalloc, not glibc's malloc: spans and parsed messages are many small
-/// allocations freed soon after, where glibc spends much of the exporter's
-/// time (BENCHMARKS.md, Export).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+
+/// mimalloc, not glibc's malloc: spans and parsed messages are many small
+/// allocations freed soon after, where glibc spends much of the exporter's
+/// time (BENCHMARKS.md, Export: about twice the spans per CPU second). It
+/// costs about 20 MiB more peak RSS.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Runs the `sonde` command line.
 pub fn cli_main() -> ExitCode {
