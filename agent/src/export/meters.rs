@@ -119,14 +119,16 @@ impl OtelMeters {
         self.services.get(name)
     }
 
-    fn make_service(&self, name: &str) -> ServiceMeters {
+    /// A meter provider whose resource is `attributes` plus the common
+    /// ones, with a reader the export thread collects.
+    fn provider(&self, attributes: impl IntoIterator<Item = KeyValue>) -> SdkMeterProvider {
         let reader = SharedReader(Arc::new(
             ManualReader::builder()
                 .with_temporality(self.temporality)
                 .build(),
         ));
         let resource = Resource::builder_empty()
-            .with_attribute(KeyValue::new("service.name", name.to_string()))
+            .with_attributes(attributes)
             .with_attributes(self.common.iter().cloned())
             .build();
         let provider = SdkMeterProvider::builder()
@@ -134,6 +136,11 @@ impl OtelMeters {
             .with_reader(reader.clone())
             .build();
         lock_readers(&self.readers).push(reader);
+        provider
+    }
+
+    fn make_service(&self, name: &str) -> ServiceMeters {
+        let provider = self.provider([KeyValue::new("service.name", name.to_string())]);
         let meter = provider.meter_with_scope(scope());
         ServiceMeters {
             http_server: duration(&meter, "http.server.request.duration", "Duration of HTTP server requests.", &HTTP_BOUNDARIES),
@@ -152,24 +159,11 @@ impl OtelMeters {
     /// The agent's own telemetry, under `service.name=sonde`: what the
     /// exporter did. Read when collected.
     pub fn observe_agent(&mut self, export: Arc<ExportMetrics>) {
-        let reader = SharedReader(Arc::new(
-            ManualReader::builder()
-                .with_temporality(self.temporality)
-                .build(),
-        ));
-        let resource = Resource::builder_empty()
-            .with_attributes([
-                KeyValue::new("service.name", "sonde"),
-                KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
-                KeyValue::new("process.pid", i64::from(std::process::id())),
-            ])
-            .with_attributes(self.common.iter().cloned())
-            .build();
-        let provider = SdkMeterProvider::builder()
-            .with_resource(resource)
-            .with_reader(reader.clone())
-            .build();
-        lock_readers(&self.readers).push(reader);
+        let provider = self.provider([
+            KeyValue::new("service.name", "sonde"),
+            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+            KeyValue::new("process.pid", i64::from(std::process::id())),
+        ]);
         let meter = provider.meter_with_scope(scope());
         let exported = export.clone();
         let _ = meter
