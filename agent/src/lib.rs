@@ -16,6 +16,7 @@ mod privileges;
 mod probes;
 mod protocols;
 mod run;
+mod scheduling;
 mod server;
 mod service;
 mod telemetry;

@@ -20,6 +20,7 @@ use crate::{
     pipeline::{self, writer::Outputs},
     privileges,
     probes::{self, ProbeSettings},
+    scheduling,
     server::{self, ServerState},
     telemetry::AgentMetrics,
 };
@@ -45,6 +46,8 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
         ring_buffer_bytes: args.ring_buffer_mib << 20,
         capture_bytes: args.capture_bytes,
     };
+    // Before any thread starts: they all inherit the policy.
+    scheduling::yield_to_observed_services();
     // One thread: the reader and the HTTP server are light, and a second
     // worker only added wakeups (work stealing) to every batch.
     let runtime = tokio::runtime::Builder::new_current_thread()

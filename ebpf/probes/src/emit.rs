@@ -87,6 +87,24 @@ pub fn wakeup_flags() -> u64 {
     }
 }
 
+/// Copies `from` to `to` a word at a time. A plain struct assignment
+/// through a raw pointer (a ring-buffer slot) becomes a call to this
+/// target's memmove, which loops a byte at a time.
+///
+/// # Safety
+/// `to` must be valid for writes and 8-aligned.
+#[inline(always)]
+pub unsafe fn copy_words<T: Copy>(to: *mut T, from: &T) {
+    const { assert!(core::mem::size_of::<T>().is_multiple_of(8) && core::mem::align_of::<T>() >= 8) };
+    let (to, from) = (to.cast::<u64>(), (from as *const T).cast::<u64>());
+    let mut i = 0;
+    while i < core::mem::size_of::<T>() / 8 {
+        // SAFETY: within both values, by the caller and the assertion.
+        unsafe { to.add(i).write_volatile(from.add(i).read()) };
+        i += 1;
+    }
+}
+
 /// CLOCK_MONOTONIC in nanoseconds.
 #[inline(always)]
 pub fn now() -> u64 {
@@ -128,7 +146,7 @@ fn tcp_event_of(
     // target's byte-by-byte memset.
     unsafe {
         (*event).header = header(kind, conn.owner, clock.now());
-        (*event).endpoints = conn.endpoints;
+        copy_words(core::ptr::addr_of_mut!((*event).endpoints), &conn.endpoints);
         (*event).role = conn.role;
         (*event).error = error;
         (*event).start_ns = conn.start_ns;
