@@ -39,10 +39,12 @@ use crate::paths;
 #[derive(Debug, Clone, Args)]
 pub struct HttpArgs {
     /// Pairs of saturation runs (wrk), each one run without the agent and one with it.
-    #[arg(long, default_value_t = 5)]
+    /// Enough that the median ratio outlasts the shared host's drift: single
+    /// pairs here vary by ±10 %.
+    #[arg(long, default_value_t = 8)]
     pub pairs: usize,
     /// Pairs of fixed-rate runs.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     pub rate_pairs: usize,
     /// Seconds of each run.
     #[arg(long, default_value_t = 10)]
@@ -475,7 +477,7 @@ mod tests {
         assert!(plan.no_write);
         let cli = Cli::try_parse_from(["http"]).unwrap();
         let plan = cli.args.plan();
-        assert_eq!((plan.pairs, plan.seconds, plan.rate), (5, 10, 500));
+        assert_eq!((plan.pairs, plan.seconds, plan.rate), (8, 10, 500));
         assert!(!plan.no_write);
         assert_eq!(plan.calls(Call::TcpSend), plan.calls / 5);
     }
