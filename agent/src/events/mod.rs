@@ -6,6 +6,9 @@ pub mod decode;
 pub mod errno;
 pub mod json;
 pub mod record;
+pub mod text;
+pub mod text_memo;
 
 pub use decode::{decode, KernelEvent};
 pub use record::{LogRecord, Value};
+pub use text::Text;

@@ -154,8 +154,8 @@ fn endpoints(opened: &FlowOpenedEvent) -> (Option<Endpoint>, Option<Endpoint>) {
     let ends = &opened.endpoints;
     if ends.family == AF_UNIX {
         return (
-            Some(Endpoint::Unix(c_text(&opened.local_path))),
-            Some(Endpoint::Unix(c_text(&opened.peer_path))),
+            Some(Endpoint::Unix(c_text(&opened.local_path).into())),
+            Some(Endpoint::Unix(c_text(&opened.peer_path).into())),
         );
     }
     let local = ip(ends.family, &ends.local_addr)

@@ -3,6 +3,7 @@
 
 use super::connection::{Connection, Parser};
 use super::pipeline::Sinks;
+use crate::events::Text;
 use crate::http::exchange::{ConnectionKey, HttpEvent, Role};
 use crate::protocols::{chunk::Chunk, http1::Http1Event};
 
@@ -55,14 +56,16 @@ fn emit(
         .services
         .resolve_with_comm(connection.pid, &connection.comm);
     for event in events {
-        let target = match &event {
-            Http1Event::RequestStarted { head, .. } => &head.target,
-            Http1Event::Exchange(exchange) => &exchange.head.target,
+        // Only a finished exchange needs its route.
+        let route = match &event {
+            Http1Event::RequestStarted { .. } => Text::default(),
+            Http1Event::Exchange(exchange) => {
+                let Some(routes) = sinks.routes_of(&service.name) else {
+                    return;
+                };
+                Text::from(routes.route(&exchange.head.target))
+            }
         };
-        let Some(routes) = sinks.routes_of(&service.name) else {
-            return;
-        };
-        let route = routes.route(target);
         let http_event = HttpEvent {
             role: connection.role,
             connection: key,

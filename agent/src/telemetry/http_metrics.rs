@@ -359,12 +359,18 @@ mod tests {
     use super::super::exposition::to_prometheus_text;
     use super::super::{AgentMetrics, KernelCounterSource, KernelCounters};
     use super::*;
-    use crate::events::Value;
+    use crate::events::{Text, Value};
 
-    fn span(kind: Role, method: &str, route: &str, status: Option<u16>, duration_ns: u64) -> Span {
+    fn span(
+        kind: Role,
+        method: &'static str,
+        route: &str,
+        status: Option<u16>,
+        duration_ns: u64,
+    ) -> Span {
         let mut attributes = vec![("http.request.method", Value::from(method))];
         if !route.is_empty() {
-            attributes.push(("http.route", route.into()));
+            attributes.push(("http.route", Text::copied(route).into()));
         }
         if let Some(status) = status {
             attributes.push(("http.response.status_code", status.into()));
@@ -376,11 +382,11 @@ mod tests {
             span_id: [2; 8],
             parent_span_id: None,
             kind,
-            name: format!("{method} {route}"),
+            name: format!("{method} {route}").into(),
             start_ns: 1_000,
             end_ns: 1_000 + duration_ns,
             attributes,
-            error_type: failed.then(|| status.unwrap_or_default().to_string()),
+            error_type: failed.then(|| status.unwrap_or_default().to_string().into()),
         }
     }
 

@@ -14,6 +14,7 @@ use std::collections::{HashMap, VecDeque};
 
 use super::context::{IdGenerator, TraceContext, FLAG_SAMPLED};
 use super::span::{self, Span, SpanInputs};
+use crate::events::{text_memo::TextMemo, Text};
 use crate::http::exchange::{ConnectionKey, HttpEvent, Role};
 use crate::protocols::http1::{Http1Event, Http1Exchange, RequestHead};
 
@@ -68,6 +69,9 @@ pub struct DbCallInfo {
     pub statement_key: u64,
     pub redis: bool,
 }
+
+/// Span names remembered, by method and route: a service's busiest routes.
+const SPAN_NAMES: usize = 32;
 
 /// Distinct statements remembered per request for the repeat count; a
 /// request running more is an outlier whose repeats are undercounted.
@@ -153,6 +157,8 @@ pub struct SpanAssembler {
     db: HashMap<(ConnectionKey, u64), RequestDb>,
     max_in_flight: usize,
     evicted: u64,
+    /// `{method} {route}`, made once per method and route.
+    names: TextMemo<(&'static str, Text), SPAN_NAMES>,
 }
 
 impl Default for SpanAssembler {
@@ -180,6 +186,7 @@ impl SpanAssembler {
             db: HashMap::new(),
             max_in_flight: max_in_flight.max(1),
             evicted: 0,
+            names: TextMemo::new(),
         }
     }
 
@@ -197,7 +204,12 @@ impl SpanAssembler {
     ///
     /// `service_name` and `route` (the templated `http.route`, empty when
     /// unknown) are the caller's: they are only used for a finished span.
-    pub fn on_event(&mut self, event: &HttpEvent, service_name: &str, route: &str) -> Option<Span> {
+    pub fn on_event(
+        &mut self,
+        event: &HttpEvent,
+        service_name: &Text,
+        route: &Text,
+    ) -> Option<Span> {
         match &event.event {
             Http1Event::RequestStarted {
                 sequence,
@@ -351,8 +363,8 @@ impl SpanAssembler {
         &mut self,
         event: &HttpEvent,
         exchange: &Http1Exchange,
-        service_name: &str,
-        route: &str,
+        service_name: &Text,
+        route: &Text,
     ) -> Span {
         let db = self.db.remove(&(event.connection, exchange.sequence));
         let request = match self.take(event.connection, exchange.sequence) {
@@ -398,7 +410,11 @@ impl SpanAssembler {
             span_id: request.span_id,
             parent_span_id: request.parent_span_id,
             kind: event.role,
-            name: span::span_name(method, route),
+            name: self
+                .names
+                .get_or_make((method, route.clone()), |(method, route)| {
+                    span::span_name(method, route)
+                }),
             start_ns,
             end_ns,
             attributes,
@@ -505,7 +521,9 @@ mod tests {
                 peer: None,
                 event,
             };
-            assert!(spans.on_event(&event(started), "s", "/").is_none());
+            assert!(spans
+                .on_event(&event(started), &"s".into(), &"/".into())
+                .is_none());
             let exchange = Http1Exchange {
                 sequence: 0,
                 head: head.clone(),
@@ -520,7 +538,11 @@ mod tests {
                 response_body_bytes: 0,
                 error: None,
             };
-            let span = spans.on_event(&event(Http1Event::Exchange(exchange)), "s", "/");
+            let span = spans.on_event(
+                &event(Http1Event::Exchange(exchange)),
+                &"s".into(),
+                &"/".into(),
+            );
             assert!(span.is_some());
             assert!(spans.order.len() <= 2 + 64, "{}", spans.order.len());
         }

@@ -100,9 +100,11 @@ impl Driver {
             start_ns,
             tid,
         };
-        let span = self
-            .spans
-            .on_event(&event(role, connection, pid, started), SERVICE, "/r");
+        let span = self.spans.on_event(
+            &event(role, connection, pid, started),
+            &SERVICE.into(),
+            &"/r".into(),
+        );
         assert!(span.is_none());
         self.started.push(Started {
             key: (connection, sequence),
@@ -148,8 +150,8 @@ impl Driver {
                     started.pid,
                     Http1Event::Exchange(exchange),
                 ),
-                SERVICE,
-                "/r",
+                &SERVICE.into(),
+                &"/r".into(),
             )
             .expect("a span")
     }
@@ -325,8 +327,8 @@ fn exchanges_never_announced_still_get_linked() {
                 600,
                 Http1Event::Exchange(unannounced),
             ),
-            SERVICE,
-            "/x",
+            &SERVICE.into(),
+            &"/x".into(),
         )
         .expect("span");
     let server = d.end(conn(1), 0, 200);
@@ -343,8 +345,8 @@ fn exchanges_never_announced_still_get_linked() {
                 600,
                 Http1Event::Exchange(unannounced),
             ),
-            SERVICE,
-            "/x",
+            &SERVICE.into(),
+            &"/x".into(),
         )
         .expect("span");
     assert_eq!(server.trace_id, inbound.trace_id);
@@ -437,8 +439,8 @@ fn client_span_attributes_and_errors() {
         .spans
         .on_event(
             &event(Role::Client, conn(1), 900, Http1Event::Exchange(failed)),
-            SERVICE,
-            "",
+            &SERVICE.into(),
+            &"".into(),
         )
         .expect("span");
     assert_eq!(span.name, "HTTP");
@@ -459,8 +461,11 @@ fn client_span_attributes_and_errors() {
     closed.error = Some(ExchangeError::ConnectionClosed);
     let mut unix = event(Role::Server, conn(2), 900, Http1Event::Exchange(closed));
     unix.local = Some(Endpoint::Unix("/run/gunicorn.sock".into()));
-    unix.peer = Some(Endpoint::Unix(String::new()));
-    let span = d.spans.on_event(&unix, SERVICE, "/").expect("span");
+    unix.peer = Some(Endpoint::Unix("".into()));
+    let span = d
+        .spans
+        .on_event(&unix, &SERVICE.into(), &"/".into())
+        .expect("span");
     assert_eq!((span.start_ns, span.end_ns), (5_000, 5_010));
     assert_eq!(span.error_type.as_deref(), Some("connection_closed"));
     assert_eq!(span.attribute("http.response.status_code"), None);
