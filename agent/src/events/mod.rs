@@ -5,6 +5,7 @@ pub mod clock;
 pub mod decode;
 pub mod errno;
 pub mod json;
+pub mod kernel_keyed;
 pub mod record;
 pub mod text;
 pub mod text_memo;

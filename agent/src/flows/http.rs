@@ -18,7 +18,7 @@ pub(super) fn feed(
     let Parser::Http1(parser) = &mut connection.parser else {
         return;
     };
-    let mut events = Vec::new();
+    let mut events = std::mem::take(sinks.http_events);
     if request_side {
         parser.feed_request_side(chunk, &mut events);
     } else {
@@ -37,25 +37,36 @@ pub(super) fn close(
     let Parser::Http1(parser) = &mut connection.parser else {
         return;
     };
-    let mut events = Vec::new();
+    let mut events = std::mem::take(sinks.http_events);
     parser.close(timestamp_ns, &mut events);
     emit(key, connection, events, sinks);
 }
 
-/// Turns parser events of connection `key` into spans and metrics.
+/// Turns parser events of connection `key` into spans and metrics, and
+/// gives the emptied vector back to `sinks` for the next chunk.
 fn emit(
     key: ConnectionKey,
     connection: &Connection,
-    events: Vec<Http1Event>,
+    mut events: Vec<Http1Event>,
     sinks: &mut Sinks<'_>,
 ) {
-    if events.is_empty() {
-        return;
+    if !events.is_empty() {
+        emit_events(key, connection, &mut events, sinks);
     }
+    events.clear();
+    *sinks.http_events = events;
+}
+
+fn emit_events(
+    key: ConnectionKey,
+    connection: &Connection,
+    events: &mut Vec<Http1Event>,
+    sinks: &mut Sinks<'_>,
+) {
     let service = sinks
         .services
         .resolve_with_comm(connection.pid, &connection.comm);
-    for event in events {
+    for event in events.drain(..) {
         // Only a finished exchange needs its route.
         let route = match &event {
             Http1Event::RequestStarted { .. } => Text::default(),

@@ -10,7 +10,6 @@
 //! `sonde_http_metric_series_overflow_total`, so totals stay exact.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +23,7 @@ use prometheus_client::registry::Unit;
 
 use super::collector::Escaped;
 use super::histogram::{Histogram, HTTP_DURATION};
+use crate::events::kernel_keyed::KernelKeyedMap;
 use crate::http::exchange::Role;
 use crate::traces::Span;
 
@@ -117,7 +117,8 @@ struct Series {
 #[derive(Debug, Default)]
 struct Table {
     /// Series by the hash of their labels (a collision shares a list).
-    by_hash: HashMap<u64, Vec<Arc<Series>>>,
+    /// The hashes are keyed with a random seed already: foldhash suffices.
+    by_hash: KernelKeyedMap<u64, Vec<Arc<Series>>>,
     len: usize,
 }
 

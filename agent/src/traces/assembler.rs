@@ -12,9 +12,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use smallvec::SmallVec;
+
 use super::context::{IdGenerator, TraceContext, FLAG_SAMPLED};
 use super::span::{self, Span, SpanInputs};
-use crate::events::{text_memo::TextMemo, Text};
+use crate::events::{kernel_keyed::KernelKeyedMap, text_memo::TextMemo, Text};
 use crate::http::exchange::{ConnectionKey, HttpEvent, Role};
 use crate::protocols::http1::{Http1Event, Http1Exchange, RequestHead};
 
@@ -35,6 +37,9 @@ struct InFlight {
     /// Insertion number, to tell a live eviction-queue entry from a stale one.
     generation: u64,
 }
+
+/// The requests in flight on one connection: one but when pipelined.
+type Requests = SmallVec<[InFlight; 1]>;
 
 /// The server request a thread is serving.
 #[derive(Debug, Clone, Copy)]
@@ -144,17 +149,17 @@ pub struct SpanAssembler {
     ids: IdGenerator,
     /// Requests started and not ended, by connection (a connection has one
     /// at a time, more only when requests are pipelined).
-    in_flight: HashMap<ConnectionKey, Vec<InFlight>>,
+    in_flight: KernelKeyedMap<ConnectionKey, Requests>,
     in_flight_len: usize,
     /// Oldest first; entries whose request has ended are skipped (and
     /// compacted away when they outnumber the live ones).
     order: VecDeque<(ConnectionKey, u64, u64)>,
     next_generation: u64,
     /// Active server request per (pid, tid).
-    active: HashMap<(u32, u32), Active>,
+    active: KernelKeyedMap<(u32, u32), Active>,
     /// Database calls of in-flight server requests, by (connection,
     /// sequence).
-    db: HashMap<(ConnectionKey, u64), RequestDb>,
+    db: KernelKeyedMap<(ConnectionKey, u64), RequestDb>,
     max_in_flight: usize,
     evicted: u64,
     /// `{method} {route}`, made once per method and route.
@@ -178,12 +183,12 @@ impl SpanAssembler {
     pub fn with_capacity(max_in_flight: usize, ids: IdGenerator) -> SpanAssembler {
         SpanAssembler {
             ids,
-            in_flight: HashMap::new(),
+            in_flight: KernelKeyedMap::default(),
             in_flight_len: 0,
             order: VecDeque::new(),
             next_generation: 0,
-            active: HashMap::new(),
-            db: HashMap::new(),
+            active: KernelKeyedMap::default(),
+            db: KernelKeyedMap::default(),
             max_in_flight: max_in_flight.max(1),
             evicted: 0,
             names: TextMemo::new(),
@@ -492,6 +497,8 @@ impl SpanAssembler {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::protocols::http1::RequestHead;
 
@@ -509,7 +516,7 @@ mod tests {
             let connection = ConnectionKey { sk: n % 7, ino: n };
             let started = Http1Event::RequestStarted {
                 sequence: 0,
-                head: head.clone(),
+                head: Arc::new(head.clone()),
                 start_ns: n,
                 tid: 1,
             };
@@ -526,7 +533,7 @@ mod tests {
                 .is_none());
             let exchange = Http1Exchange {
                 sequence: 0,
-                head: head.clone(),
+                head: Arc::new(head.clone()),
                 status: Some(200),
                 request_start_ns: n,
                 request_tid: 1,

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
@@ -29,7 +30,7 @@ fn inet(addr: &str) -> Option<Endpoint> {
 
 fn head(method: &str, target: &str, traceparent: Option<&str>) -> RequestHead {
     RequestHead {
-        method: method.to_string(),
+        method: method.to_string().into(),
         target: target.to_string(),
         version: 1,
         host: Some("api.internal:9000".to_string()),
@@ -96,7 +97,7 @@ impl Driver {
     ) {
         let started = Http1Event::RequestStarted {
             sequence,
-            head: head.clone(),
+            head: Arc::new(head.clone()),
             start_ns,
             tid,
         };
@@ -167,7 +168,7 @@ fn exchange(
 ) -> Http1Exchange {
     Http1Exchange {
         sequence,
-        head,
+        head: Arc::new(head),
         status,
         request_start_ns: start_ns,
         request_tid: tid,
@@ -434,7 +435,7 @@ fn client_span_attributes_and_errors() {
     d.client(conn(1), 0, 900, 901, 1_000);
     let started = d.started.pop().expect("started");
     let mut failed = exchange(0, started.head, 1_000, 901, Some(503), 3_000);
-    failed.head.method = "BREW".into();
+    Arc::make_mut(&mut failed.head).method = "BREW".into();
     let span = d
         .spans
         .on_event(

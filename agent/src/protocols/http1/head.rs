@@ -5,6 +5,7 @@
 use httparse::{ParserConfig, Status, EMPTY_HEADER};
 
 use super::types::RequestHead;
+use crate::events::Text;
 
 /// Header fields a head may carry; one more is an unparseable head. Real
 /// requests carry a few dozen at most.
@@ -84,7 +85,7 @@ pub(super) fn parse(kind: Kind, buf: &[u8]) -> Parsed {
             match config.parse_request(&mut request, buf) {
                 Ok(Status::Complete(len)) => {
                     let head = RequestHead {
-                        method: request.method.unwrap_or_default().to_string(),
+                        method: method_text(request.method.unwrap_or_default()),
                         target: request.path.unwrap_or_default().to_string(),
                         version: request.version.unwrap_or(1),
                         host: header_text(request.headers, "host"),
@@ -114,6 +115,18 @@ pub(super) fn parse(kind: Kind, buf: &[u8]) -> Parsed {
                 Err(_) => Parsed::Invalid,
             }
         }
+    }
+}
+
+/// A request method as text: static for the methods of RFC 9110 (and
+/// PATCH), copied for any other.
+fn method_text(method: &str) -> Text {
+    const COMMON: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    match COMMON.iter().find(|common| **common == method) {
+        Some(common) => Text::from(*common),
+        None => Text::copied(method),
     }
 }
 
