@@ -7,6 +7,7 @@ pub mod errno;
 pub mod json;
 pub mod kernel_keyed;
 pub mod record;
+pub mod rfc3339;
 pub mod text;
 pub mod text_memo;
 
