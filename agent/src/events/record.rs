@@ -140,7 +140,7 @@ fn task_attributes(task: &TaskInfo) -> Vec<(&'static str, Value)> {
     attributes.extend([
         ("process.pid", task.tgid.into()),
         ("thread.id", task.tid.into()),
-        ("process.command", comm_text(&task.comm, c_text).into()),
+        ("process.command", comm_text(&task.comm).into()),
         ("sonde.cgroup.id", task.cgroup_id.into()),
     ]);
     attributes

@@ -45,6 +45,21 @@ impl<K: PartialEq, const N: usize> TextMemo<K, N> {
     }
 }
 
+impl<const N: usize> TextMemo<Text, N> {
+    /// `text`, shared with the remembered copy if there is one, else
+    /// copied and remembered.
+    pub fn get_or_copy(&mut self, text: &str) -> Text {
+        if let Some((known, _)) = self
+            .entries
+            .iter()
+            .find(|(known, _)| known.as_str() == text)
+        {
+            return known.clone();
+        }
+        self.get_or_make(Text::copied(text), Text::clone)
+    }
+}
+
 impl<K: PartialEq, const N: usize> Default for TextMemo<K, N> {
     fn default() -> Self {
         Self::new()
@@ -74,10 +89,34 @@ pub fn ip_text(ip: IpAddr) -> Text {
     })
 }
 
-/// A task's command name (`comm`, as the kernel holds it) as text, made by
-/// `render` once per thread while it stays among the recent ones.
-pub fn comm_text(comm: &[u8; COMM_LEN], render: impl FnOnce(&[u8]) -> Text) -> Text {
-    COMMAND_TEXTS.with(|memo| memo.borrow_mut().get_or_make(*comm, |comm| render(comm)))
+/// A task's command name (`comm`, NUL-terminated as the kernel holds it)
+/// as text, rendered once per thread while it stays among the recent ones.
+pub fn comm_text(comm: &[u8; COMM_LEN]) -> Text {
+    COMMAND_TEXTS.with(|memo| {
+        memo.borrow_mut().get_or_make(*comm, |comm| {
+            let end = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
+            Text::from(String::from_utf8_lossy(&comm[..end]).into_owned())
+        })
+    })
+}
+
+/// Header values remembered per thread.
+const HEADER_VALUES: usize = 16;
+/// Longer header values are copied, not remembered.
+const MAX_REMEMBERED_LEN: usize = 64;
+
+thread_local! {
+    static HEADER_TEXTS: RefCell<TextMemo<Text, HEADER_VALUES>> =
+        const { RefCell::new(TextMemo::new()) };
+}
+
+/// A header value as text (a `Host` is the same on request after request):
+/// shared with the last requests that had it, else copied.
+pub fn header_value_text(value: &str) -> Text {
+    if value.len() > MAX_REMEMBERED_LEN {
+        return Text::copied(value);
+    }
+    HEADER_TEXTS.with(|memo| memo.borrow_mut().get_or_copy(value))
 }
 
 #[cfg(test)]
@@ -119,6 +158,35 @@ mod tests {
         }
         // 3 replaced 1; 1 then replaced 2; 3 was still there.
         assert_eq!(made, [1, 2, 3, 1]);
+    }
+
+    #[test]
+    fn texts_are_shared_by_content() {
+        let mut memo = TextMemo::<Text, 2>::new();
+        let first = memo.get_or_copy("example.com:8080");
+        let again = memo.get_or_copy(&String::from("example.com:8080"));
+        match (&first, &again) {
+            (Text::Shared(a), Text::Shared(b)) => assert!(std::sync::Arc::ptr_eq(a, b)),
+            _ => panic!("not shared"),
+        }
+        assert_eq!(memo.get_or_copy("other"), "other");
+        assert_eq!(memo.entries.len(), 2);
+        let long = "h".repeat(MAX_REMEMBERED_LEN + 1);
+        assert_eq!(header_value_text(&long), long.as_str());
+        assert_eq!(header_value_text("api:9000"), "api:9000");
+    }
+
+    #[test]
+    fn command_names_end_at_their_nul() {
+        let text = |name: &[u8]| {
+            let mut comm = [0; COMM_LEN];
+            comm[..name.len()].copy_from_slice(name);
+            comm_text(&comm)
+        };
+        assert_eq!(text(b"gunicorn"), "gunicorn");
+        assert_eq!(text(b"gunicorn"), "gunicorn", "remembered");
+        assert_eq!(text(b"0123456789abcdef"), "0123456789abcdef");
+        assert_eq!(text(b"\xffx"), "\u{fffd}x");
     }
 
     #[test]

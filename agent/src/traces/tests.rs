@@ -33,7 +33,7 @@ fn head(method: &str, target: &str, traceparent: Option<&str>) -> RequestHead {
         method: method.to_string().into(),
         target: target.to_string(),
         version: 1,
-        host: Some("api.internal:9000".to_string()),
+        host: Some("api.internal:9000".into()),
         traceparent: traceparent.map(str::to_string),
     }
 }

@@ -2,10 +2,12 @@
 //! fields; this file keeps the few fields sonde uses and what the body's
 //! framing depends on.
 
+use std::borrow::Cow;
+
 use httparse::{ParserConfig, Status, EMPTY_HEADER};
 
 use super::types::RequestHead;
-use crate::events::Text;
+use crate::events::{text_memo::header_value_text, Text};
 
 /// Header fields a head may carry; one more is an unparseable head. Real
 /// requests carry a few dozen at most.
@@ -88,8 +90,10 @@ pub(super) fn parse(kind: Kind, buf: &[u8]) -> Parsed {
                         method: method_text(request.method.unwrap_or_default()),
                         target: request.path.unwrap_or_default().to_string(),
                         version: request.version.unwrap_or(1),
-                        host: header_text(request.headers, "host"),
-                        traceparent: header_text(request.headers, "traceparent"),
+                        host: header_text(request.headers, "host")
+                            .map(|host| header_value_text(&host)),
+                        traceparent: header_text(request.headers, "traceparent")
+                            .map(Cow::into_owned),
                     };
                     let body = body_headers(request.headers);
                     Parsed::Complete {
@@ -130,12 +134,17 @@ fn method_text(method: &str) -> Text {
     }
 }
 
-/// The first value of header `name` (lowercase), as text.
-fn header_text(headers: &[httparse::Header<'_>], name: &str) -> Option<String> {
-    headers
+/// The first value of header `name` (lowercase), as text without the
+/// whitespace around it: borrowed unless it had to be made valid UTF-8.
+fn header_text<'a>(headers: &[httparse::Header<'a>], name: &str) -> Option<Cow<'a, str>> {
+    let value = headers
         .iter()
-        .find(|header| header.name.eq_ignore_ascii_case(name))
-        .map(|header| String::from_utf8_lossy(header.value).trim().to_string())
+        .find(|header| header.name.eq_ignore_ascii_case(name))?
+        .value;
+    Some(match String::from_utf8_lossy(value) {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    })
 }
 
 /// `Content-Length`, `Transfer-Encoding` and `Expect`, per RFC 9112 §6 and

@@ -223,7 +223,7 @@ impl Pairing {
 fn head_bytes(head: &RequestHead) -> usize {
     head.method.len()
         + head.target.len()
-        + head.host.as_ref().map_or(0, String::len)
+        + head.host.as_ref().map_or(0, |host| host.len())
         + head.traceparent.as_ref().map_or(0, String::len)
 }
 

@@ -14,7 +14,7 @@ pub struct RequestHead {
     pub target: String,
     /// Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub version: u8,
-    pub host: Option<String>,
+    pub host: Option<Text>,
     /// W3C `traceparent` header value, if any.
     pub traceparent: Option<String>,
 }
