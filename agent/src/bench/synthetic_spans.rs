@@ -1,8 +1,9 @@
 //! Spans shaped like those of a Django view that runs three SQL queries:
 //! one Server span and its three PostgreSQL Client children, with the
-//! attributes the agent sets on real ones.
+//! attributes the agent sets on real ones, held as it holds them (static,
+//! shared, or copied per span).
 
-use crate::events::Value;
+use crate::events::{Text, Value};
 use crate::http::exchange::Role;
 use crate::traces::Span;
 
@@ -33,7 +34,7 @@ const STATEMENTS: [(&str, &str, &str); QUERIES_PER_REQUEST] = [
 #[derive(Debug)]
 pub struct SpanFactory {
     /// (pid, service name) of each process the requests come from, in turn.
-    processes: Vec<(u32, String)>,
+    processes: Vec<(u32, Text)>,
     sequence: u64,
 }
 
@@ -41,7 +42,10 @@ impl SpanFactory {
     pub fn new(processes: Vec<(u32, String)>) -> SpanFactory {
         assert!(!processes.is_empty(), "spans need a process");
         SpanFactory {
-            processes,
+            processes: processes
+                .into_iter()
+                .map(|(pid, name)| (pid, Text::from(name)))
+                .collect(),
             sequence: 0,
         }
     }
@@ -63,23 +67,23 @@ impl SpanFactory {
                 span_id: id64((n << 3) + 1 + i as u64),
                 parent_span_id: Some(server_id),
                 kind: Role::Client,
-                name: (*summary).to_string(),
+                name: Text::copied(summary),
                 start_ns: start + 20_000,
                 end_ns: start + 180_000,
                 attributes: vec![
                     ("db.system.name", "postgresql".into()),
-                    ("db.namespace", "shop".into()),
-                    ("db.operation.name", operation.into()),
-                    ("db.collection.name", (*table).into()),
-                    ("db.query.text", (*text).into()),
-                    ("db.query.summary", (*summary).into()),
+                    ("db.namespace", Text::copied("shop").into()),
+                    ("db.operation.name", Text::copied(operation).into()),
+                    ("db.collection.name", Text::copied(table).into()),
+                    ("db.query.text", Text::copied(text).into()),
+                    ("db.query.summary", Text::copied(summary).into()),
                     ("db.response.returned_rows", Value::Int(1)),
                     ("server.address", "127.0.0.1".into()),
                     ("network.peer.address", "127.0.0.1".into()),
                     ("server.port", Value::Int(5432)),
                     ("network.peer.port", Value::Int(5432)),
                     ("network.transport", "tcp".into()),
-                    ("service.name", service.as_str().into()),
+                    ("service.name", service.clone().into()),
                     ("process.pid", pid.into()),
                     ("thread.id", tid.into()),
                 ],
@@ -93,7 +97,7 @@ impl SpanFactory {
             span_id: server_id,
             parent_span_id: None,
             kind: Role::Server,
-            name: "GET /customers/{id}/orders".to_string(),
+            name: "GET /customers/{id}/orders".into(),
             start_ns: now_ns,
             end_ns: start + 50_000,
             attributes: vec![
@@ -114,7 +118,7 @@ impl SpanFactory {
                 ("sonde.db.queries", Value::Int(QUERIES_PER_REQUEST as i64)),
                 ("sonde.db.duration_ns", Value::Int(480_000)),
                 ("sonde.db.repeated_queries", Value::Int(0)),
-                ("service.name", service.as_str().into()),
+                ("service.name", service.clone().into()),
                 ("process.pid", pid.into()),
                 ("thread.id", tid.into()),
             ],

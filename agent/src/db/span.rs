@@ -1,6 +1,6 @@
 //! The span of one database call, with semantic-convention attributes.
 
-use crate::events::Value;
+use crate::events::{Text, Value};
 use crate::http::exchange::{Endpoint, Role};
 use crate::protocols::db::{DbCall, DbSystem};
 use crate::traces::{endpoint_address, Span, SpanIds};
@@ -14,7 +14,7 @@ pub struct DbContext<'a> {
     pub namespace: Option<&'a str>,
     /// The server's end of the connection.
     pub peer: Option<&'a Endpoint>,
-    pub service_name: &'a str,
+    pub service_name: &'a Text,
     pub pid: u32,
 }
 
@@ -31,23 +31,23 @@ pub fn db_span(call: &DbCall, ids: SpanIds, context: &DbContext<'_>) -> Span {
     let mut attributes: Vec<(&'static str, Value)> = Vec::with_capacity(16);
     attributes.push(("db.system.name", system.into()));
     if let Some(namespace) = context.namespace {
-        attributes.push(("db.namespace", namespace.into()));
+        attributes.push(("db.namespace", Text::copied(namespace).into()));
     }
     if let Some(operation) = &statement.operation {
-        attributes.push(("db.operation.name", operation.as_str().into()));
+        attributes.push(("db.operation.name", Text::copied(operation).into()));
     }
     if let Some(collection) = &statement.collection {
-        attributes.push(("db.collection.name", collection.as_str().into()));
+        attributes.push(("db.collection.name", Text::copied(collection).into()));
     }
     // Redis statements are command names only: no text to show.
     if context.system != DbSystem::Redis && !statement.text.is_empty() {
-        attributes.push(("db.query.text", statement.text.as_str().into()));
+        attributes.push(("db.query.text", Text::copied(&statement.text).into()));
     }
     if !statement.summary.is_empty() {
-        attributes.push(("db.query.summary", statement.summary.as_str().into()));
+        attributes.push(("db.query.summary", Text::copied(&statement.summary).into()));
     }
     if let Some(error) = &call.error {
-        attributes.push(("db.response.status_code", error.as_str().into()));
+        attributes.push(("db.response.status_code", Text::copied(error).into()));
     }
     if let Some(rows) = call.rows {
         attributes.push(("db.response.returned_rows", rows.into()));
@@ -66,20 +66,20 @@ pub fn db_span(call: &DbCall, ids: SpanIds, context: &DbContext<'_>) -> Span {
         _ => "tcp",
     };
     attributes.push(("network.transport", transport.into()));
-    attributes.push(("service.name", context.service_name.into()));
+    attributes.push(("service.name", context.service_name.clone().into()));
     attributes.push(("process.pid", context.pid.into()));
     attributes.push(("thread.id", call.tid.into()));
 
     let name = if !statement.summary.is_empty() {
-        statement.summary.clone()
+        Text::copied(&statement.summary)
     } else if let Some(operation) = &statement.operation {
-        operation.clone()
+        Text::copied(operation)
     } else {
-        system.to_string()
+        Text::from(system)
     };
     let error_type = match (&call.error, call.end_ns) {
-        (Some(error), _) => Some(error.clone()),
-        (None, None) => Some("connection_closed".to_string()),
+        (Some(error), _) => Some(Text::copied(error)),
+        (None, None) => Some(Text::from("connection_closed")),
         (None, Some(_)) => None,
     };
     Span {
@@ -129,7 +129,7 @@ mod tests {
             system: DbSystem::Postgresql,
             namespace: Some("shop"),
             peer: Some(&peer),
-            service_name: "shop.settings",
+            service_name: &"shop.settings".into(),
             pid: 42,
         };
         let span = db_span(
@@ -168,7 +168,7 @@ mod tests {
             system: DbSystem::Postgresql,
             namespace: None,
             peer: Some(&peer),
-            service_name: "s",
+            service_name: &"s".into(),
             pid: 1,
         };
         let failed = db_span(
@@ -194,7 +194,7 @@ mod tests {
             system: DbSystem::Redis,
             namespace: None,
             peer: None,
-            service_name: "s",
+            service_name: &"s".into(),
             pid: 1,
         };
         let mut get = call("GET", None, Some(120));

@@ -1,7 +1,8 @@
 //! One flat JSON object per line, written straight into an output buffer:
 //! what every event and span line is. Keys are static dotted ASCII and need
 //! no escaping; a string value is copied as is unless it holds a character
-//! JSON must escape. Nothing is allocated.
+//! JSON must escape. Nothing is allocated; integers are written by itoa,
+//! not through core::fmt.
 
 use std::io::Write as _;
 
@@ -35,17 +36,24 @@ impl<'a> JsonObject<'a> {
 
     pub fn u64(&mut self, name: &str, value: u64) {
         self.key(name);
-        let _ = write!(self.out, "{value}");
+        integer(value, self.out);
     }
 
     pub fn value(&mut self, name: &str, value: &Value) {
         self.key(name);
         match value {
-            Value::Int(value) => {
-                let _ = write!(self.out, "{value}");
-            }
+            Value::Int(value) => integer(*value, self.out),
             Value::Str(value) => string(value, self.out),
         }
+    }
+
+    /// `name` with a value already rendered as a JSON string's contents
+    /// (nothing in it to escape), quoted.
+    pub fn plain_str(&mut self, name: &str, value: &[u8]) {
+        self.key(name);
+        self.out.push(b'"');
+        self.out.extend_from_slice(value);
+        self.out.push(b'"');
     }
 
     /// `bytes` as a lowercase hex string.
@@ -65,12 +73,23 @@ impl<'a> JsonObject<'a> {
     }
 }
 
+fn integer(value: impl itoa::Integer, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// Whether `bytes` hold a character JSON must escape. Looks at every byte
+/// rather than stopping at the first, so that the compiler vectorizes it.
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |found, &byte| {
+        found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
+    })
+}
+
 /// `text` as a JSON string.
 fn string(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = text.as_bytes();
-    let plain = |byte: u8| byte >= 0x20 && byte != b'"' && byte != b'\\';
-    if bytes.iter().all(|&byte| plain(byte)) {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
     } else {
         for &byte in bytes {
@@ -95,6 +114,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_character_to_escape_is_found_anywhere() {
+        let plain: Vec<u8> = (0x20..=0x7e).filter(|b| !b"\"\\".contains(b)).collect();
+        assert!(!needs_escape(&plain));
+        assert!(!needs_escape("é ☃ ∑".as_bytes()));
+        assert!(!needs_escape(b""));
+        for special in (0..0x20).chain([b'"', b'\\']) {
+            for len in [1, 15, 16, 17, 31, 32, 33, 100] {
+                for at in [0, len / 2, len - 1] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    assert!(needs_escape(&bytes), "{special:#x} at {at} of {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn objects_read_back_as_written() {
         let odd = "SELECT \"a\\b\"\n\t\r\u{1}\u{1f} é ☃";
         let mut out = b"x".to_vec();
@@ -104,6 +140,8 @@ mod tests {
         object.value("process.pid", &Value::Int(-7));
         object.value("name", &Value::Str("plain".into()));
         object.hex("span_id", &[0x01, 0xab, 0xff]);
+        object.value("min", &Value::Int(i64::MIN));
+        object.plain_str("timestamp", b"1970-01-01T00:00:00.000000000Z");
         object.end();
         let value: serde_json::Value = serde_json::from_slice(&out[1..]).expect("valid JSON");
         assert_eq!(value["db.query.text"], odd);
@@ -111,6 +149,8 @@ mod tests {
         assert_eq!(value["process.pid"], -7);
         assert_eq!(value["name"], "plain");
         assert_eq!(value["span_id"], "01abff");
+        assert_eq!(value["min"], i64::MIN);
+        assert_eq!(value["timestamp"], "1970-01-01T00:00:00.000000000Z");
         let mut empty = Vec::new();
         JsonObject::begin(&mut empty).end();
         assert_eq!(empty, b"{}");

@@ -2,6 +2,7 @@
 
 use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr},
+    sync::Arc,
     time::SystemTime,
 };
 
@@ -9,13 +10,18 @@ use sonde_common::{
     Endpoints, EventKind, ProcessEvent, TaskInfo, TcpEvent, AF_INET, AF_INET6, ROLE_CLIENT,
 };
 
-use super::{clock::MonotonicClock, errno, KernelEvent};
+use super::{
+    clock::MonotonicClock,
+    errno,
+    text_memo::{comm_text, ip_text},
+    KernelEvent, Text,
+};
 
 /// An attribute value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Int(i64),
-    Str(String),
+    Str(Text),
 }
 
 impl From<u64> for Value {
@@ -42,15 +48,28 @@ impl From<i32> for Value {
     }
 }
 
-impl From<String> for Value {
-    fn from(value: String) -> Value {
+impl From<Text> for Value {
+    fn from(value: Text) -> Value {
         Value::Str(value)
     }
 }
 
-impl From<&str> for Value {
-    fn from(value: &str) -> Value {
-        Value::Str(value.to_string())
+impl From<String> for Value {
+    fn from(value: String) -> Value {
+        Value::Str(value.into())
+    }
+}
+
+/// Static text costs nothing; anything else must say how it is held.
+impl From<&'static str> for Value {
+    fn from(value: &'static str) -> Value {
+        Value::Str(value.into())
+    }
+}
+
+impl From<&Arc<str>> for Value {
+    fn from(value: &Arc<str>) -> Value {
+        Value::Str(value.into())
     }
 }
 
@@ -107,18 +126,24 @@ impl LogRecord {
     }
 }
 
-fn comm(raw: &[u8]) -> String {
+/// A NUL-terminated kernel string as text.
+fn c_text(raw: &[u8]) -> Text {
     let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
-    String::from_utf8_lossy(&raw[..end]).into_owned()
+    Text::from(String::from_utf8_lossy(&raw[..end]).into_owned())
 }
 
+/// Attributes a record has at most (a TCP close).
+const MAX_ATTRIBUTES: usize = 16;
+
 fn task_attributes(task: &TaskInfo) -> Vec<(&'static str, Value)> {
-    vec![
+    let mut attributes = Vec::with_capacity(MAX_ATTRIBUTES);
+    attributes.extend([
         ("process.pid", task.tgid.into()),
         ("thread.id", task.tid.into()),
-        ("process.command", comm(&task.comm).into()),
+        ("process.command", comm_text(&task.comm).into()),
         ("sonde.cgroup.id", task.cgroup_id.into()),
-    ]
+    ]);
+    attributes
 }
 
 /// An address as users expect to read it (IPv4-mapped IPv6 as IPv4).
@@ -145,11 +170,11 @@ fn endpoint_attributes(ends: &Endpoints, attributes: &mut Vec<(&'static str, Val
         attributes.push(("network.type", network_type.into()));
     }
     if let Some(local) = local {
-        attributes.push(("network.local.address", local.to_string().into()));
+        attributes.push(("network.local.address", ip_text(local).into()));
     }
     attributes.push(("network.local.port", ends.local_port.into()));
     if let Some(peer) = peer {
-        attributes.push(("network.peer.address", peer.to_string().into()));
+        attributes.push(("network.peer.address", ip_text(peer).into()));
     }
     attributes.push(("network.peer.port", ends.remote_port.into()));
 }
@@ -196,11 +221,11 @@ fn tcp_record(kind: EventKind, event: &TcpEvent, clock: &MonotonicClock) -> LogR
         EventKind::TcpConnectFailed => {
             severity = Severity::Warn;
             let error_type = if event.error > 0 {
-                errno::name(event.error)
+                Text::from(errno::name(event.error))
             } else {
                 // Closed before the handshake ended, without a socket error:
                 // the caller gave up (e.g. its own timeout).
-                "aborted".to_string()
+                Text::from("aborted")
             };
             attributes.push(("error.type", error_type.into()));
             attributes.push(("sonde.errno", event.error.into()));
@@ -226,7 +251,7 @@ fn process_record(kind: EventKind, event: &ProcessEvent, clock: &MonotonicClock)
     attributes.push(("process.parent_pid", event.ppid.into()));
     let mut severity = Severity::Info;
     if kind == EventKind::ProcessExec {
-        attributes.push(("process.executable.path", comm(&event.filename).into()));
+        attributes.push(("process.executable.path", c_text(&event.filename).into()));
     } else {
         // A wait(2) status: low 7 bits the killing signal, else the code above.
         let signal = event.exit_status & 0x7f;

@@ -38,7 +38,7 @@ pub fn origin(record: &LogRecord) -> LogOrigin {
         .iter()
         .find(|(k, _)| *k == "process.command")
     {
-        Some((_, Value::Str(comm))) => comm.clone(),
+        Some((_, Value::Str(comm))) => comm.to_string(),
         _ => String::new(),
     };
     LogOrigin { pid, comm }
@@ -76,7 +76,9 @@ impl LogConverter {
             }
             match value {
                 Value::Int(value) => sdk.add_attribute(key, value),
-                Value::Str(value) => sdk.add_attribute(key, value),
+                Value::Str(value) => {
+                    sdk.add_attribute(key, opentelemetry::StringValue::from(value))
+                }
             }
         }
         sdk

@@ -2,7 +2,6 @@
 //! exporter; the process attributes move to the resource.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
@@ -82,10 +81,10 @@ pub fn to_span_data(span: Span, clock: &MonotonicClock, scope: &InstrumentationS
         }
         let value = match value {
             Value::Int(value) => OtelValue::I64(value),
-            // Shared, not owned: every export attempt clones the batch
-            // (opentelemetry-otlp clones it once more inside), and cloning
-            // an Arc costs no allocation.
-            Value::Str(value) => OtelValue::String(Arc::<str>::from(value).into()),
+            // Static or shared, never copied: every export attempt clones
+            // the batch (opentelemetry-otlp clones it once more inside),
+            // and cloning an Arc costs no allocation.
+            Value::Str(value) => OtelValue::String(value.into()),
         };
         attributes.push(KeyValue::new(key, value));
     }
@@ -111,7 +110,7 @@ pub fn to_span_data(span: Span, clock: &MonotonicClock, scope: &InstrumentationS
             .map_or(SpanId::INVALID, SpanId::from_bytes),
         parent_span_is_remote,
         span_kind: kind,
-        name: Cow::Owned(span.name),
+        name: span.name.into(),
         start_time: clock.to_system_time(span.start_ns),
         end_time: clock.to_system_time(span.end_ns),
         attributes,
@@ -129,7 +128,7 @@ mod tests {
 
     use super::*;
 
-    fn span(kind: Role, parent: Option<[u8; 8]>, error: Option<&str>) -> Span {
+    fn span(kind: Role, parent: Option<[u8; 8]>, error: Option<&'static str>) -> Span {
         Span {
             trace_id: [7; 16],
             span_id: [2; 8],
@@ -144,7 +143,7 @@ mod tests {
                 ("service.name", "shop".into()),
                 ("process.pid", Value::Int(42)),
             ],
-            error_type: error.map(str::to_string),
+            error_type: error.map(crate::events::Text::from),
         }
     }
 
@@ -212,7 +211,7 @@ mod tests {
         let scope = InstrumentationScope::builder("sonde").build();
         let clock = MonotonicClock::new();
         let mut groups = Groups::default();
-        let with = |pid: i64, service: &str| {
+        let with = |pid: i64, service: &'static str| {
             let mut span = span(Role::Client, None, None);
             span.attributes
                 .retain(|(key, _)| !key.starts_with("process.") && !key.starts_with("service."));

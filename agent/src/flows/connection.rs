@@ -9,6 +9,7 @@ use sonde_common::{
 };
 
 use crate::db::AutocommitTracker;
+use crate::events::{text_memo::comm_text, Text};
 use crate::http::exchange::{Endpoint, Role};
 use crate::protocols::{
     db::{DbStats, DbSystem},
@@ -61,7 +62,7 @@ pub struct Connection {
     pub role: Role,
     pub pid: u32,
     /// The owner's command name, for naming the service when /proc is gone.
-    pub comm: String,
+    pub comm: Text,
     pub local: Option<Endpoint>,
     pub peer: Option<Endpoint>,
     pub parser: Parser,
@@ -98,7 +99,7 @@ impl Connection {
                 Role::Client
             },
             pid: opened.header.task.tgid,
-            comm: c_text(&opened.header.task.comm),
+            comm: comm_text(&opened.header.task.comm),
             local,
             peer,
             parser,
@@ -154,8 +155,8 @@ fn endpoints(opened: &FlowOpenedEvent) -> (Option<Endpoint>, Option<Endpoint>) {
     let ends = &opened.endpoints;
     if ends.family == AF_UNIX {
         return (
-            Some(Endpoint::Unix(c_text(&opened.local_path))),
-            Some(Endpoint::Unix(c_text(&opened.peer_path))),
+            Some(Endpoint::Unix(c_text(&opened.local_path).into())),
+            Some(Endpoint::Unix(c_text(&opened.peer_path).into())),
         );
     }
     let local = ip(ends.family, &ends.local_addr)

@@ -3,6 +3,7 @@
 
 use super::connection::{Connection, Parser};
 use super::pipeline::Sinks;
+use crate::events::Text;
 use crate::http::exchange::{ConnectionKey, HttpEvent, Role};
 use crate::protocols::{chunk::Chunk, http1::Http1Event};
 
@@ -17,7 +18,7 @@ pub(super) fn feed(
     let Parser::Http1(parser) = &mut connection.parser else {
         return;
     };
-    let mut events = Vec::new();
+    let mut events = std::mem::take(sinks.http_events);
     if request_side {
         parser.feed_request_side(chunk, &mut events);
     } else {
@@ -36,33 +37,46 @@ pub(super) fn close(
     let Parser::Http1(parser) = &mut connection.parser else {
         return;
     };
-    let mut events = Vec::new();
+    let mut events = std::mem::take(sinks.http_events);
     parser.close(timestamp_ns, &mut events);
     emit(key, connection, events, sinks);
 }
 
-/// Turns parser events of connection `key` into spans and metrics.
+/// Turns parser events of connection `key` into spans and metrics, and
+/// gives the emptied vector back to `sinks` for the next chunk.
 fn emit(
     key: ConnectionKey,
     connection: &Connection,
-    events: Vec<Http1Event>,
+    mut events: Vec<Http1Event>,
     sinks: &mut Sinks<'_>,
 ) {
-    if events.is_empty() {
-        return;
+    if !events.is_empty() {
+        emit_events(key, connection, &mut events, sinks);
     }
+    events.clear();
+    *sinks.http_events = events;
+}
+
+fn emit_events(
+    key: ConnectionKey,
+    connection: &Connection,
+    events: &mut Vec<Http1Event>,
+    sinks: &mut Sinks<'_>,
+) {
     let service = sinks
         .services
         .resolve_with_comm(connection.pid, &connection.comm);
-    for event in events {
-        let target = match &event {
-            Http1Event::RequestStarted { head, .. } => &head.target,
-            Http1Event::Exchange(exchange) => &exchange.head.target,
+    for event in events.drain(..) {
+        // Only a finished exchange needs its route.
+        let route = match &event {
+            Http1Event::RequestStarted { .. } => Text::default(),
+            Http1Event::Exchange(exchange) => {
+                let Some(routes) = sinks.routes_of(&service.name) else {
+                    return;
+                };
+                Text::from(routes.route(&exchange.head.target))
+            }
         };
-        let Some(routes) = sinks.routes_of(&service.name) else {
-            return;
-        };
-        let route = routes.route(target);
         let http_event = HttpEvent {
             role: connection.role,
             connection: key,

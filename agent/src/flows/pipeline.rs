@@ -13,11 +13,11 @@ use sonde_common::{FlowOpenedEvent, DIRECTION_RECEIVED, DIRECTION_SENT};
 use super::connection::{Connection, Parser, ParserStats};
 use super::{db, http};
 use crate::{
-    events::{decode::FlowData, KernelEvent},
+    events::{decode::FlowData, kernel_keyed::KernelKeyedMap, KernelEvent},
     export::OtelMeters,
     http::exchange::{ConnectionKey, Role},
     http::route::{RouteTable, DEFAULT_MAX_ROUTES},
-    protocols::{chunk::Chunk, db::DbSystem},
+    protocols::{chunk::Chunk, db::DbSystem, http1::Http1Event},
     service::ServiceCache,
     telemetry::{AgentMetrics, PipelineStats},
     traces::{Span, SpanAssembler},
@@ -34,7 +34,7 @@ const MAX_CONNECTIONS: usize = 65_536;
 
 /// Everything the flow pipeline keeps between events.
 pub struct FlowPipeline {
-    connections: HashMap<ConnectionKey, Connection>,
+    connections: KernelKeyedMap<ConnectionKey, Connection>,
     spans: SpanAssembler,
     services: ServiceCache,
     routes: HashMap<String, RouteTable>,
@@ -45,6 +45,8 @@ pub struct FlowPipeline {
     unknown_flow_events: u64,
     /// What the parsers of connections now gone gave up on.
     closed_parser_stats: ParserStats,
+    /// An HTTP parser's events, reused from chunk to chunk.
+    http_events: Vec<Http1Event>,
 }
 
 /// What the per-protocol emitters share: the pipeline's state but the
@@ -56,6 +58,8 @@ pub(super) struct Sinks<'a> {
     pub metrics: &'a AgentMetrics,
     pub otel: Option<&'a mut OtelMeters>,
     pub out: &'a mut Vec<Span>,
+    /// Scratch space for an HTTP parser's events.
+    pub http_events: &'a mut Vec<Http1Event>,
 }
 
 impl Sinks<'_> {
@@ -79,13 +83,14 @@ impl FlowPipeline {
     pub fn new(metrics: Arc<AgentMetrics>, otel: Option<OtelMeters>) -> FlowPipeline {
         FlowPipeline {
             otel,
-            connections: HashMap::new(),
+            connections: KernelKeyedMap::default(),
             spans: SpanAssembler::new(),
             services: ServiceCache::default(),
             routes: HashMap::new(),
             metrics,
             unknown_flow_events: 0,
             closed_parser_stats: ParserStats::default(),
+            http_events: Vec::new(),
         }
     }
 
@@ -205,6 +210,7 @@ impl FlowPipeline {
             metrics: &self.metrics,
             otel: self.otel.as_mut(),
             out,
+            http_events: &mut self.http_events,
         };
         Some((connection, sinks))
     }

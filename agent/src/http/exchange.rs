@@ -1,6 +1,7 @@
 //! An HTTP event with the context of the connection it was seen on.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::protocols::http1::Http1Event;
 
@@ -25,8 +26,9 @@ pub struct ConnectionKey {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     Inet(SocketAddr),
-    /// A Unix-domain socket path (empty for unnamed ones).
-    Unix(String),
+    /// A Unix-domain socket path (empty for unnamed ones), shared by the
+    /// connection's events.
+    Unix(Arc<str>),
 }
 
 /// A parser event on a connection, with who and where.

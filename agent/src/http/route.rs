@@ -63,28 +63,37 @@ const DATE: &str = "{date}";
 const HEX: &str = "{hex}";
 const TOKEN: &str = "{token}";
 
+/// [`template_into`] a new string.
+#[cfg(test)]
+pub fn template(target: &str) -> String {
+    let mut route = String::new();
+    template_into(target, &mut route);
+    route
+}
+
 /// Templates a request target (origin form `/a/b?q`, or absolute form
-/// `http://host/a/b` as sent to proxies) into a route; see the module
+/// `http://host/a/b` as sent to proxies) into a route, written into
+/// `route` (cleared first, its allocation reused); see the module
 /// documentation for the rules. Never panics, whatever the input.
 ///
 /// `/orders/123?x=1` → `/orders/{id}`; an empty path → `/`.
-pub fn template(target: &str) -> String {
+fn template_into(target: &str, route: &mut String) {
+    route.clear();
     let path = path_of(target);
     if path.is_empty() {
-        return "/".to_owned();
+        route.push('/');
+        return;
     }
-    let mut route = String::with_capacity(path.len().min(MAX_ROUTE_LEN));
     for (index, segment) in path.split('/').enumerate() {
         if index > 0 {
             route.push('/');
         }
-        push_segment(&mut route, segment);
+        push_segment(route, segment);
         if route.len() > MAX_ROUTE_LEN {
-            truncate(&mut route);
+            truncate(route);
             break;
         }
     }
-    route
 }
 
 /// The path of a request target: no query, no fragment, no scheme and
@@ -248,6 +257,8 @@ pub struct RouteTable {
     max_routes: usize,
     overflow: Route,
     overflowed: u64,
+    /// The template being looked up, reused from request to request.
+    scratch: String,
 }
 
 impl RouteTable {
@@ -259,6 +270,7 @@ impl RouteTable {
             max_routes,
             overflow: Arc::from(OVERFLOW_ROUTE),
             overflowed: 0,
+            scratch: String::new(),
         }
     }
 
@@ -266,8 +278,9 @@ impl RouteTable {
     /// or there is room for it, else [`OVERFLOW_ROUTE`]. Routes admitted
     /// before the cap was reached keep being returned after it.
     pub fn route(&mut self, target: &str) -> Route {
-        let templated = template(target);
-        if let Some(route) = self.routes.get(templated.as_str()) {
+        template_into(target, &mut self.scratch);
+        let templated = self.scratch.as_str();
+        if let Some(route) = self.routes.get(templated) {
             return Arc::clone(route);
         }
         if self.routes.len() < self.max_routes {

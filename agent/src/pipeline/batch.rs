@@ -84,7 +84,7 @@ mod tests {
             span_id: [2; 8],
             parent_span_id: None,
             kind: Role::Server,
-            name: String::new(),
+            name: Default::default(),
             start_ns: 0,
             end_ns: 0,
             attributes: Vec::new(),

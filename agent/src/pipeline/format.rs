@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::{
     cli::LogFormat,
-    events::{json::JsonObject, LogRecord, Value},
+    events::{json::JsonObject, rfc3339::rfc3339_nanos, LogRecord, Value},
 };
 
 /// Appends `record` to `out` as one line (with its newline).
@@ -13,16 +13,8 @@ pub fn write_line(format: LogFormat, record: &LogRecord, out: &mut Vec<u8>) {
         LogFormat::Json => {
             // `timestamp`, `event.name`, `severity_text`, then the
             // attributes in order.
-            let timestamp = humantime::format_rfc3339_nanos(record.time);
-            let mut stamp = [0u8; 40];
-            let mut cursor = std::io::Cursor::new(&mut stamp[..]);
-            let _ = std::io::Write::write_fmt(&mut cursor, format_args!("{timestamp}"));
-            let len = cursor.position() as usize;
             let mut object = JsonObject::begin(out);
-            object.str(
-                "timestamp",
-                std::str::from_utf8(&stamp[..len]).unwrap_or_default(),
-            );
+            object.plain_str("timestamp", rfc3339_nanos(record.time).as_bytes());
             object.str("event.name", record.name());
             object.str("severity_text", record.severity.text());
             for (key, value) in &record.attributes {

@@ -6,12 +6,13 @@
 //! because pids are not: a host forking short-lived workers would otherwise
 //! grow it for ever when exit events are lost.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::proc::ProcFs;
 use super::{resolve, ServiceIdentity};
+use crate::events::kernel_keyed::KernelKeyedMap;
 
 /// Enough for every process that serves traffic on a busy host; an entry
 /// is a pid and a shared pointer (workers share their master's identity).
@@ -23,7 +24,7 @@ pub struct ServiceCache {
     proc: ProcFs,
     host: String,
     max_entries: usize,
-    entries: HashMap<u32, Entry>,
+    entries: KernelKeyedMap<u32, Entry>,
     /// Insertion order: sequence number → pid.
     order: BTreeMap<u64, u32>,
     next_seq: u64,
@@ -53,7 +54,7 @@ impl ServiceCache {
             proc: ProcFs::new(root),
             host: host.into(),
             max_entries,
-            entries: HashMap::new(),
+            entries: KernelKeyedMap::default(),
             order: BTreeMap::new(),
             next_seq: 0,
         }

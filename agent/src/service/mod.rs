@@ -32,13 +32,15 @@ mod resolve;
 mod server;
 
 pub use cache::ServiceCache;
+
+use crate::events::Text;
 pub use proc::ProcFs;
 
 /// The service a process belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceIdentity {
-    /// `service.name`.
-    pub name: String,
+    /// `service.name`, shared by every span and metric of the service.
+    pub name: Text,
     /// `service.instance.id`: `host:pid` of the group leader (the gunicorn
     /// or uwsgi master, else the process itself), distinct for every
     /// running copy of a service on every host.

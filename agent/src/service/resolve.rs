@@ -86,7 +86,7 @@ pub fn identify(
         })
         .unwrap_or_else(|| (executable_name(proc, leader, comm), NameSource::Executable));
     ServiceIdentity {
-        name,
+        name: name.into(),
         instance: instance(host, leader.pid),
         source,
         group_pid: leader.pid,
@@ -101,7 +101,7 @@ pub fn fallback(proc: &ProcFs, host: &str, pid: u32, comm: Option<&str>) -> Serv
         .or_else(|| proc.comm(pid).as_deref().and_then(bounded_name))
         .unwrap_or_else(|| UNKNOWN_SERVICE.to_owned());
     ServiceIdentity {
-        name,
+        name: name.into(),
         instance: instance(host, pid),
         source: NameSource::Executable,
         group_pid: pid,
@@ -167,7 +167,7 @@ mod tests {
             Some("/usr/bin/python3.11"),
         );
         let expected = ServiceIdentity {
-            name: "shop".to_owned(),
+            name: "shop".into(),
             instance: "host:100".to_owned(),
             source: NameSource::AppModule,
             group_pid: 100,
@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(
             zombie,
             ServiceIdentity {
-                name: "worker".to_owned(),
+                name: "worker".into(),
                 instance: "host:31".to_owned(),
                 source: NameSource::Executable,
                 group_pid: 31,

@@ -10,7 +10,6 @@
 //! `sonde_http_metric_series_overflow_total`, so totals stay exact.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +23,7 @@ use prometheus_client::registry::Unit;
 
 use super::collector::Escaped;
 use super::histogram::{Histogram, HTTP_DURATION};
+use crate::events::kernel_keyed::KernelKeyedMap;
 use crate::http::exchange::Role;
 use crate::traces::Span;
 
@@ -117,7 +117,8 @@ struct Series {
 #[derive(Debug, Default)]
 struct Table {
     /// Series by the hash of their labels (a collision shares a list).
-    by_hash: HashMap<u64, Vec<Arc<Series>>>,
+    /// The hashes are keyed with a random seed already: foldhash suffices.
+    by_hash: KernelKeyedMap<u64, Vec<Arc<Series>>>,
     len: usize,
 }
 
@@ -359,12 +360,18 @@ mod tests {
     use super::super::exposition::to_prometheus_text;
     use super::super::{AgentMetrics, KernelCounterSource, KernelCounters};
     use super::*;
-    use crate::events::Value;
+    use crate::events::{Text, Value};
 
-    fn span(kind: Role, method: &str, route: &str, status: Option<u16>, duration_ns: u64) -> Span {
+    fn span(
+        kind: Role,
+        method: &'static str,
+        route: &str,
+        status: Option<u16>,
+        duration_ns: u64,
+    ) -> Span {
         let mut attributes = vec![("http.request.method", Value::from(method))];
         if !route.is_empty() {
-            attributes.push(("http.route", route.into()));
+            attributes.push(("http.route", Text::copied(route).into()));
         }
         if let Some(status) = status {
             attributes.push(("http.response.status_code", status.into()));
@@ -376,11 +383,11 @@ mod tests {
             span_id: [2; 8],
             parent_span_id: None,
             kind,
-            name: format!("{method} {route}"),
+            name: format!("{method} {route}").into(),
             start_ns: 1_000,
             end_ns: 1_000 + duration_ns,
             attributes,
-            error_type: failed.then(|| status.unwrap_or_default().to_string()),
+            error_type: failed.then(|| status.unwrap_or_default().to_string().into()),
         }
     }
 

@@ -7,7 +7,6 @@
 //! (as the OpenTelemetry SDKs do) and are counted, so totals stay exact.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +18,7 @@ use prometheus_client::registry::Unit;
 
 use super::collector::Escaped;
 use super::histogram::{Buckets, Histogram};
+use crate::events::kernel_keyed::KernelKeyedMap;
 
 /// How a family is exposed: its name (without unit), help and unit, and the
 /// Prometheus names of its `N` labels.
@@ -33,7 +33,8 @@ pub struct Family<const N: usize> {
 
 /// Series by the hash of their values (a collision shares a list), and
 /// how many there are.
-type Table<const N: usize> = (HashMap<u64, Vec<Arc<Series<N>>>>, usize);
+/// The hashes are keyed with a random seed already: foldhash suffices.
+type Table<const N: usize> = (KernelKeyedMap<u64, Vec<Arc<Series<N>>>>, usize);
 
 #[derive(Debug)]
 struct Series<const N: usize> {
@@ -59,7 +60,7 @@ impl<const N: usize> SeriesTable<N> {
             overflow: Histogram::new(family.buckets),
             family,
             hasher: RandomState::new(),
-            table: RwLock::new((HashMap::new(), 0)),
+            table: RwLock::new((KernelKeyedMap::default(), 0)),
             max_series,
             overflowed: AtomicU64::new(0),
         }
@@ -138,7 +139,7 @@ impl<const N: usize> SeriesTable<N> {
 }
 
 fn find<'t, const N: usize>(
-    table: &'t HashMap<u64, Vec<Arc<Series<N>>>>,
+    table: &'t KernelKeyedMap<u64, Vec<Arc<Series<N>>>>,
     hash: u64,
     values: &[Option<&str>; N],
 ) -> Option<&'t Arc<Series<N>>> {

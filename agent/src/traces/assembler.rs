@@ -12,8 +12,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use smallvec::SmallVec;
+
 use super::context::{IdGenerator, TraceContext, FLAG_SAMPLED};
 use super::span::{self, Span, SpanInputs};
+use crate::events::{kernel_keyed::KernelKeyedMap, text_memo::TextMemo, Text};
 use crate::http::exchange::{ConnectionKey, HttpEvent, Role};
 use crate::protocols::http1::{Http1Event, Http1Exchange, RequestHead};
 
@@ -34,6 +37,9 @@ struct InFlight {
     /// Insertion number, to tell a live eviction-queue entry from a stale one.
     generation: u64,
 }
+
+/// The requests in flight on one connection: one but when pipelined.
+type Requests = SmallVec<[InFlight; 1]>;
 
 /// The server request a thread is serving.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +74,9 @@ pub struct DbCallInfo {
     pub statement_key: u64,
     pub redis: bool,
 }
+
+/// Span names remembered, by method and route: a service's busiest routes.
+const SPAN_NAMES: usize = 32;
 
 /// Distinct statements remembered per request for the repeat count; a
 /// request running more is an outlier whose repeats are undercounted.
@@ -140,19 +149,21 @@ pub struct SpanAssembler {
     ids: IdGenerator,
     /// Requests started and not ended, by connection (a connection has one
     /// at a time, more only when requests are pipelined).
-    in_flight: HashMap<ConnectionKey, Vec<InFlight>>,
+    in_flight: KernelKeyedMap<ConnectionKey, Requests>,
     in_flight_len: usize,
     /// Oldest first; entries whose request has ended are skipped (and
     /// compacted away when they outnumber the live ones).
     order: VecDeque<(ConnectionKey, u64, u64)>,
     next_generation: u64,
     /// Active server request per (pid, tid).
-    active: HashMap<(u32, u32), Active>,
+    active: KernelKeyedMap<(u32, u32), Active>,
     /// Database calls of in-flight server requests, by (connection,
     /// sequence).
-    db: HashMap<(ConnectionKey, u64), RequestDb>,
+    db: KernelKeyedMap<(ConnectionKey, u64), RequestDb>,
     max_in_flight: usize,
     evicted: u64,
+    /// `{method} {route}`, made once per method and route.
+    names: TextMemo<(&'static str, Text), SPAN_NAMES>,
 }
 
 impl Default for SpanAssembler {
@@ -172,14 +183,15 @@ impl SpanAssembler {
     pub fn with_capacity(max_in_flight: usize, ids: IdGenerator) -> SpanAssembler {
         SpanAssembler {
             ids,
-            in_flight: HashMap::new(),
+            in_flight: KernelKeyedMap::default(),
             in_flight_len: 0,
             order: VecDeque::new(),
             next_generation: 0,
-            active: HashMap::new(),
-            db: HashMap::new(),
+            active: KernelKeyedMap::default(),
+            db: KernelKeyedMap::default(),
             max_in_flight: max_in_flight.max(1),
             evicted: 0,
+            names: TextMemo::new(),
         }
     }
 
@@ -197,7 +209,12 @@ impl SpanAssembler {
     ///
     /// `service_name` and `route` (the templated `http.route`, empty when
     /// unknown) are the caller's: they are only used for a finished span.
-    pub fn on_event(&mut self, event: &HttpEvent, service_name: &str, route: &str) -> Option<Span> {
+    pub fn on_event(
+        &mut self,
+        event: &HttpEvent,
+        service_name: &Text,
+        route: &Text,
+    ) -> Option<Span> {
         match &event.event {
             Http1Event::RequestStarted {
                 sequence,
@@ -351,8 +368,8 @@ impl SpanAssembler {
         &mut self,
         event: &HttpEvent,
         exchange: &Http1Exchange,
-        service_name: &str,
-        route: &str,
+        service_name: &Text,
+        route: &Text,
     ) -> Span {
         let db = self.db.remove(&(event.connection, exchange.sequence));
         let request = match self.take(event.connection, exchange.sequence) {
@@ -398,7 +415,11 @@ impl SpanAssembler {
             span_id: request.span_id,
             parent_span_id: request.parent_span_id,
             kind: event.role,
-            name: span::span_name(method, route),
+            name: self
+                .names
+                .get_or_make((method, route.clone()), |(method, route)| {
+                    span::span_name(method, route)
+                }),
             start_ns,
             end_ns,
             attributes,
@@ -476,6 +497,8 @@ impl SpanAssembler {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::protocols::http1::RequestHead;
 
@@ -493,7 +516,7 @@ mod tests {
             let connection = ConnectionKey { sk: n % 7, ino: n };
             let started = Http1Event::RequestStarted {
                 sequence: 0,
-                head: head.clone(),
+                head: Arc::new(head.clone()),
                 start_ns: n,
                 tid: 1,
             };
@@ -505,10 +528,12 @@ mod tests {
                 peer: None,
                 event,
             };
-            assert!(spans.on_event(&event(started), "s", "/").is_none());
+            assert!(spans
+                .on_event(&event(started), &"s".into(), &"/".into())
+                .is_none());
             let exchange = Http1Exchange {
                 sequence: 0,
-                head: head.clone(),
+                head: Arc::new(head.clone()),
                 status: Some(200),
                 request_start_ns: n,
                 request_tid: 1,
@@ -520,7 +545,11 @@ mod tests {
                 response_body_bytes: 0,
                 error: None,
             };
-            let span = spans.on_event(&event(Http1Event::Exchange(exchange)), "s", "/");
+            let span = spans.on_event(
+                &event(Http1Event::Exchange(exchange)),
+                &"s".into(),
+                &"/".into(),
+            );
             assert!(span.is_some());
             assert!(spans.order.len() <= 2 + 64, "{}", spans.order.len());
         }

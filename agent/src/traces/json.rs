@@ -55,7 +55,7 @@ mod tests {
     use crate::events::Value;
     use crate::http::exchange::Role;
 
-    fn span(name: &str, text: &str) -> Span {
+    fn span(name: &'static str, text: &'static str) -> Span {
         Span {
             trace_id: [0xab; 16],
             span_id: [0x01; 8],

@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::events::Value;
+use crate::events::{text_memo::ip_text, Text, Value};
 use crate::http::exchange::{Endpoint, HttpEvent, Role};
 use crate::protocols::http1::{ExchangeError, Http1Exchange, RequestHead};
 
@@ -15,7 +15,7 @@ pub struct Span {
     pub parent_span_id: Option<[u8; 8]>,
     pub kind: Role,
     /// `{method} {route}` (`HTTP {route}` for an unknown method).
-    pub name: String,
+    pub name: Text,
     /// CLOCK_MONOTONIC ns: first byte of the request.
     pub start_ns: u64,
     /// CLOCK_MONOTONIC ns: last byte of the response (or what came last).
@@ -25,7 +25,7 @@ pub struct Span {
     pub attributes: Vec<(&'static str, Value)>,
     /// `error.type`: the status code for a failed request, else how the
     /// exchange broke off (`connection_closed`, `unparseable`).
-    pub error_type: Option<String>,
+    pub error_type: Option<Text>,
 }
 
 impl Span {
@@ -76,12 +76,12 @@ pub fn normalize_method(method: &str) -> &'static str {
 }
 
 /// `{method} {route}`, per the HTTP span name convention.
-pub fn span_name(method: &'static str, route: &str) -> String {
+pub fn span_name(method: &'static str, route: &str) -> Text {
     let method = if method == "_OTHER" { "HTTP" } else { method };
     if route.is_empty() {
-        method.to_string()
+        Text::from(method)
     } else {
-        format!("{method} {route}")
+        Text::from(format!("{method} {route}"))
     }
 }
 
@@ -100,27 +100,27 @@ pub fn timing(exchange: &Http1Exchange) -> (u64, u64) {
 /// `error.type` of an exchange, per the HTTP span status conventions:
 /// a 5xx for a server, a 4xx or 5xx for a client; else how the exchange
 /// broke off.
-pub fn error_type(role: Role, status: Option<u16>, error: Option<ExchangeError>) -> Option<String> {
+pub fn error_type(role: Role, status: Option<u16>, error: Option<ExchangeError>) -> Option<Text> {
     let failed_status = status.filter(|&status| match role {
         Role::Server => status >= 500,
         Role::Client => status >= 400,
     });
     if let Some(status) = failed_status {
-        return Some(status.to_string());
+        return Some(Text::from(status.to_string()));
     }
     error.map(|error| {
-        match error {
+        Text::from(match error {
             ExchangeError::ConnectionClosed => "connection_closed",
             ExchangeError::Unparseable => "unparseable",
-        }
-        .to_string()
+        })
     })
 }
 
 /// Everything a span's attributes are built from besides the event.
 pub struct SpanInputs<'a> {
-    pub service_name: &'a str,
-    pub route: &'a str,
+    pub service_name: &'a Text,
+    /// Empty when unknown.
+    pub route: &'a Text,
     /// Thread that carried the request's first byte.
     pub tid: u32,
     pub status: Option<u16>,
@@ -136,14 +136,23 @@ pub fn attributes(
     let method = normalize_method(&head.method);
     attributes.push(("http.request.method", method.into()));
     if method == "_OTHER" {
-        attributes.push(("http.request.method_original", head.method.as_str().into()));
+        attributes.push((
+            "http.request.method_original",
+            Text::copied(&head.method).into(),
+        ));
     }
     let target = Target::parse(&head.target);
     if head.method != "CONNECT" {
-        attributes.push(("url.path", target.path.into()));
+        // A path with nothing to template is its route: shared, not copied.
+        let path = if target.path == inputs.route.as_str() {
+            inputs.route.clone()
+        } else {
+            Text::copied(target.path)
+        };
+        attributes.push(("url.path", path.into()));
     }
     if !inputs.route.is_empty() {
-        attributes.push(("http.route", inputs.route.into()));
+        attributes.push(("http.route", inputs.route.clone().into()));
     }
     if let Some(status) = inputs.status {
         attributes.push(("http.response.status_code", status.into()));
@@ -163,7 +172,7 @@ pub fn attributes(
                 .or(head.host.as_deref())
                 .and_then(split_host)
             {
-                Some((host, port)) => (Some(host.to_string()), port.or(peer_port)),
+                Some((host, port)) => (Some(Text::copied(host)), port.or(peer_port)),
                 None => (peer_address, peer_port),
             }
         }
@@ -177,7 +186,7 @@ pub fn attributes(
     let (peer_address, peer_port) = endpoint_address(event.peer.as_ref());
     if event.role == Role::Server {
         if let Some(Endpoint::Inet(peer)) = &event.peer {
-            attributes.push(("client.address", canonical_ip(peer).to_string().into()));
+            attributes.push(("client.address", ip_text(canonical_ip(peer)).into()));
         }
     }
     if let Some(address) = peer_address {
@@ -194,7 +203,7 @@ pub fn attributes(
     if let Some(transport) = transport {
         attributes.push(("network.transport", transport.into()));
     }
-    attributes.push(("service.name", inputs.service_name.into()));
+    attributes.push(("service.name", inputs.service_name.clone().into()));
     attributes.push(("process.pid", event.pid.into()));
     attributes.push(("thread.id", inputs.tid.into()));
     attributes
@@ -210,10 +219,10 @@ fn canonical_ip(addr: &SocketAddr) -> IpAddr {
 
 /// Address and port of an endpoint; a Unix socket has its path (if named)
 /// and no port.
-pub fn endpoint_address(endpoint: Option<&Endpoint>) -> (Option<String>, Option<u16>) {
+pub fn endpoint_address(endpoint: Option<&Endpoint>) -> (Option<Text>, Option<u16>) {
     match endpoint {
-        Some(Endpoint::Inet(addr)) => (Some(canonical_ip(addr).to_string()), Some(addr.port())),
-        Some(Endpoint::Unix(path)) if !path.is_empty() => (Some(path.clone()), None),
+        Some(Endpoint::Inet(addr)) => (Some(ip_text(canonical_ip(addr))), Some(addr.port())),
+        Some(Endpoint::Unix(path)) if !path.is_empty() => (Some(Text::from(path)), None),
         _ => (None, None),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
@@ -29,10 +30,10 @@ fn inet(addr: &str) -> Option<Endpoint> {
 
 fn head(method: &str, target: &str, traceparent: Option<&str>) -> RequestHead {
     RequestHead {
-        method: method.to_string(),
+        method: method.to_string().into(),
         target: target.to_string(),
         version: 1,
-        host: Some("api.internal:9000".to_string()),
+        host: Some("api.internal:9000".into()),
         traceparent: traceparent.map(str::to_string),
     }
 }
@@ -96,13 +97,15 @@ impl Driver {
     ) {
         let started = Http1Event::RequestStarted {
             sequence,
-            head: head.clone(),
+            head: Arc::new(head.clone()),
             start_ns,
             tid,
         };
-        let span = self
-            .spans
-            .on_event(&event(role, connection, pid, started), SERVICE, "/r");
+        let span = self.spans.on_event(
+            &event(role, connection, pid, started),
+            &SERVICE.into(),
+            &"/r".into(),
+        );
         assert!(span.is_none());
         self.started.push(Started {
             key: (connection, sequence),
@@ -148,8 +151,8 @@ impl Driver {
                     started.pid,
                     Http1Event::Exchange(exchange),
                 ),
-                SERVICE,
-                "/r",
+                &SERVICE.into(),
+                &"/r".into(),
             )
             .expect("a span")
     }
@@ -165,7 +168,7 @@ fn exchange(
 ) -> Http1Exchange {
     Http1Exchange {
         sequence,
-        head,
+        head: Arc::new(head),
         status,
         request_start_ns: start_ns,
         request_tid: tid,
@@ -325,8 +328,8 @@ fn exchanges_never_announced_still_get_linked() {
                 600,
                 Http1Event::Exchange(unannounced),
             ),
-            SERVICE,
-            "/x",
+            &SERVICE.into(),
+            &"/x".into(),
         )
         .expect("span");
     let server = d.end(conn(1), 0, 200);
@@ -343,8 +346,8 @@ fn exchanges_never_announced_still_get_linked() {
                 600,
                 Http1Event::Exchange(unannounced),
             ),
-            SERVICE,
-            "/x",
+            &SERVICE.into(),
+            &"/x".into(),
         )
         .expect("span");
     assert_eq!(server.trace_id, inbound.trace_id);
@@ -432,13 +435,13 @@ fn client_span_attributes_and_errors() {
     d.client(conn(1), 0, 900, 901, 1_000);
     let started = d.started.pop().expect("started");
     let mut failed = exchange(0, started.head, 1_000, 901, Some(503), 3_000);
-    failed.head.method = "BREW".into();
+    Arc::make_mut(&mut failed.head).method = "BREW".into();
     let span = d
         .spans
         .on_event(
             &event(Role::Client, conn(1), 900, Http1Event::Exchange(failed)),
-            SERVICE,
-            "",
+            &SERVICE.into(),
+            &"".into(),
         )
         .expect("span");
     assert_eq!(span.name, "HTTP");
@@ -459,8 +462,11 @@ fn client_span_attributes_and_errors() {
     closed.error = Some(ExchangeError::ConnectionClosed);
     let mut unix = event(Role::Server, conn(2), 900, Http1Event::Exchange(closed));
     unix.local = Some(Endpoint::Unix("/run/gunicorn.sock".into()));
-    unix.peer = Some(Endpoint::Unix(String::new()));
-    let span = d.spans.on_event(&unix, SERVICE, "/").expect("span");
+    unix.peer = Some(Endpoint::Unix("".into()));
+    let span = d
+        .spans
+        .on_event(&unix, &SERVICE.into(), &"/".into())
+        .expect("span");
     assert_eq!((span.start_ns, span.end_ns), (5_000, 5_010));
     assert_eq!(span.error_type.as_deref(), Some("connection_closed"));
     assert_eq!(span.attribute("http.response.status_code"), None);

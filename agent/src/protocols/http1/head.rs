@@ -2,9 +2,12 @@
 //! fields; this file keeps the few fields sonde uses and what the body's
 //! framing depends on.
 
+use std::borrow::Cow;
+
 use httparse::{ParserConfig, Status, EMPTY_HEADER};
 
 use super::types::RequestHead;
+use crate::events::{text_memo::header_value_text, Text};
 
 /// Header fields a head may carry; one more is an unparseable head. Real
 /// requests carry a few dozen at most.
@@ -84,11 +87,13 @@ pub(super) fn parse(kind: Kind, buf: &[u8]) -> Parsed {
             match config.parse_request(&mut request, buf) {
                 Ok(Status::Complete(len)) => {
                     let head = RequestHead {
-                        method: request.method.unwrap_or_default().to_string(),
+                        method: method_text(request.method.unwrap_or_default()),
                         target: request.path.unwrap_or_default().to_string(),
                         version: request.version.unwrap_or(1),
-                        host: header_text(request.headers, "host"),
-                        traceparent: header_text(request.headers, "traceparent"),
+                        host: header_text(request.headers, "host")
+                            .map(|host| header_value_text(&host)),
+                        traceparent: header_text(request.headers, "traceparent")
+                            .map(Cow::into_owned),
                     };
                     let body = body_headers(request.headers);
                     Parsed::Complete {
@@ -117,12 +122,29 @@ pub(super) fn parse(kind: Kind, buf: &[u8]) -> Parsed {
     }
 }
 
-/// The first value of header `name` (lowercase), as text.
-fn header_text(headers: &[httparse::Header<'_>], name: &str) -> Option<String> {
-    headers
+/// A request method as text: static for the methods of RFC 9110 (and
+/// PATCH), copied for any other.
+fn method_text(method: &str) -> Text {
+    const COMMON: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    match COMMON.iter().find(|common| **common == method) {
+        Some(common) => Text::from(*common),
+        None => Text::copied(method),
+    }
+}
+
+/// The first value of header `name` (lowercase), as text without the
+/// whitespace around it: borrowed unless it had to be made valid UTF-8.
+fn header_text<'a>(headers: &[httparse::Header<'a>], name: &str) -> Option<Cow<'a, str>> {
+    let value = headers
         .iter()
-        .find(|header| header.name.eq_ignore_ascii_case(name))
-        .map(|header| String::from_utf8_lossy(header.value).trim().to_string())
+        .find(|header| header.name.eq_ignore_ascii_case(name))?
+        .value;
+    Some(match String::from_utf8_lossy(value) {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    })
 }
 
 /// `Content-Length`, `Transfer-Encoding` and `Expect`, per RFC 9112 §6 and

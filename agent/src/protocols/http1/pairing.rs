@@ -14,7 +14,7 @@
 //! relies on the caller feeding both directions in timestamp order, as the
 //! kernel's ring buffer delivers them.
 
-use std::collections::VecDeque;
+use std::{collections::VecDeque, sync::Arc};
 
 use super::{
     super::segments::Stamp,
@@ -67,7 +67,7 @@ struct Entry {
 #[derive(Debug)]
 struct Request {
     sequence: u64,
-    head: RequestHead,
+    head: Arc<RequestHead>,
     first: Stamp,
     /// The latest byte seen of the request.
     last: Stamp,
@@ -223,7 +223,7 @@ impl Pairing {
 fn head_bytes(head: &RequestHead) -> usize {
     head.method.len()
         + head.target.len()
-        + head.host.as_ref().map_or(0, String::len)
+        + head.host.as_ref().map_or(0, |host| host.len())
         + head.traceparent.as_ref().map_or(0, String::len)
 }
 
@@ -246,9 +246,10 @@ impl Sink for RequestSink<'_> {
         }
         let pairing = &mut *self.pairing;
         let sequence = pairing.next_sequence;
+        let head = Arc::new(head);
         let started = Http1Event::RequestStarted {
             sequence,
-            head: head.clone(),
+            head: Arc::clone(&head),
             start_ns: first.ns,
             tid: first.tid,
         };

@@ -1,16 +1,20 @@
 //! Types of the HTTP/1.x parser's input and output.
 
+use std::sync::Arc;
+
 pub use super::super::chunk::Chunk;
+use crate::events::Text;
 
 /// The parts of a request head sonde uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestHead {
-    pub method: String,
+    /// Static text for the common methods.
+    pub method: Text,
     /// The request-target as sent (path and query). Never exported as is.
     pub target: String,
     /// Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub version: u8,
-    pub host: Option<String>,
+    pub host: Option<Text>,
     /// W3C `traceparent` header value, if any.
     pub traceparent: Option<String>,
 }
@@ -24,7 +28,8 @@ pub enum Http1Event {
         /// Index of the request on this connection, from 0 (requests whose
         /// head could not be read are not numbered).
         sequence: u64,
-        head: RequestHead,
+        /// Shared with the request's exchange.
+        head: Arc<RequestHead>,
         /// Timestamp and thread of the chunk carrying the request's first byte.
         start_ns: u64,
         tid: u32,
@@ -47,7 +52,7 @@ pub enum ExchangeError {
 pub struct Http1Exchange {
     /// Same as the matching [`Http1Event::RequestStarted`].
     pub sequence: u64,
-    pub head: RequestHead,
+    pub head: Arc<RequestHead>,
     /// Final status (1xx interim responses are skipped); None without one.
     pub status: Option<u16>,
     /// First byte of the request seen (its chunk's timestamp) and its thread.
