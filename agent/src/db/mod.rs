@@ -7,6 +7,8 @@
 
 mod query;
 mod span;
+mod texts;
 
 pub use self::query::{call_kind, ends_transaction, statement_key, AutocommitTracker, CallKind};
 pub use self::span::{db_span, DbContext};
+pub use self::texts::{StatementTextCache, StatementTexts};

@@ -1,5 +1,6 @@
 //! The span of one database call, with semantic-convention attributes.
 
+use super::StatementTexts;
 use crate::events::{Text, Value};
 use crate::http::exchange::{Endpoint, Role};
 use crate::protocols::db::{DbCall, DbSystem};
@@ -11,40 +12,45 @@ use crate::traces::{endpoint_address, Span, SpanIds};
 pub struct DbContext<'a> {
     pub system: DbSystem,
     /// `db.namespace`: the session's database, when its startup was seen.
-    pub namespace: Option<&'a str>,
+    pub namespace: Option<&'a Text>,
     /// The server's end of the connection.
     pub peer: Option<&'a Endpoint>,
     pub service_name: &'a Text,
     pub pid: u32,
 }
 
-/// The Client span of `call`, under `ids`.
+/// The Client span of `call`, under `ids`; `texts` are its statement's
+/// (see [`super::StatementTextCache`]).
 ///
 /// Its name is `db.query.summary` (`SELECT orders`), else the operation,
 /// else `db.system.name`. A call the server failed has its error code as
 /// `error.type` and `db.response.status_code`; one whose answer never came
 /// (the connection closed first) ends where it began, with `error.type`
 /// `connection_closed`.
-pub fn db_span(call: &DbCall, ids: SpanIds, context: &DbContext<'_>) -> Span {
-    let statement = &call.statement;
+pub fn db_span(
+    call: &DbCall,
+    ids: SpanIds,
+    context: &DbContext<'_>,
+    texts: StatementTexts,
+) -> Span {
     let system = context.system.name();
     let mut attributes: Vec<(&'static str, Value)> = Vec::with_capacity(16);
     attributes.push(("db.system.name", system.into()));
     if let Some(namespace) = context.namespace {
-        attributes.push(("db.namespace", Text::copied(namespace).into()));
+        attributes.push(("db.namespace", namespace.clone().into()));
     }
-    if let Some(operation) = &statement.operation {
-        attributes.push(("db.operation.name", Text::copied(operation).into()));
+    if let Some(operation) = &texts.operation {
+        attributes.push(("db.operation.name", operation.clone().into()));
     }
-    if let Some(collection) = &statement.collection {
-        attributes.push(("db.collection.name", Text::copied(collection).into()));
+    if let Some(collection) = texts.collection {
+        attributes.push(("db.collection.name", collection.into()));
     }
     // Redis statements are command names only: no text to show.
-    if context.system != DbSystem::Redis && !statement.text.is_empty() {
-        attributes.push(("db.query.text", Text::copied(&statement.text).into()));
+    if context.system != DbSystem::Redis && !texts.text.is_empty() {
+        attributes.push(("db.query.text", texts.text.into()));
     }
-    if !statement.summary.is_empty() {
-        attributes.push(("db.query.summary", Text::copied(&statement.summary).into()));
+    if !texts.summary.is_empty() {
+        attributes.push(("db.query.summary", texts.summary.clone().into()));
     }
     if let Some(error) = &call.error {
         attributes.push(("db.response.status_code", Text::copied(error).into()));
@@ -70,10 +76,10 @@ pub fn db_span(call: &DbCall, ids: SpanIds, context: &DbContext<'_>) -> Span {
     attributes.push(("process.pid", context.pid.into()));
     attributes.push(("thread.id", call.tid.into()));
 
-    let name = if !statement.summary.is_empty() {
-        Text::copied(&statement.summary)
-    } else if let Some(operation) = &statement.operation {
-        Text::copied(operation)
+    let name = if !texts.summary.is_empty() {
+        texts.summary
+    } else if let Some(operation) = texts.operation {
+        operation
     } else {
         Text::from(system)
     };
@@ -100,7 +106,13 @@ mod tests {
     use std::net::SocketAddr;
 
     use super::*;
+    use crate::db::StatementTextCache;
     use crate::protocols::sql::{Dialect, Normalizer};
+
+    fn span_of(call: &DbCall, ids: SpanIds, context: &DbContext<'_>) -> Span {
+        let texts = StatementTextCache::default().texts(&call.statement);
+        db_span(call, ids, context, texts)
+    }
 
     fn ids() -> SpanIds {
         SpanIds {
@@ -127,12 +139,12 @@ mod tests {
         let peer = Endpoint::Inet("127.0.0.1:5432".parse::<SocketAddr>().unwrap());
         let context = DbContext {
             system: DbSystem::Postgresql,
-            namespace: Some("shop"),
+            namespace: Some(&"shop".into()),
             peer: Some(&peer),
             service_name: &"shop.settings".into(),
             pid: 42,
         };
-        let span = db_span(
+        let span = span_of(
             &call(
                 "SELECT * FROM orders WHERE email = 'a@b.c'",
                 None,
@@ -171,7 +183,7 @@ mod tests {
             service_name: &"s".into(),
             pid: 1,
         };
-        let failed = db_span(
+        let failed = span_of(
             &call("SELECT * FROM nope", Some("42P01"), Some(300)),
             ids(),
             &context,
@@ -183,7 +195,7 @@ mod tests {
         );
         assert_eq!(failed.str_attribute("network.transport"), Some("unix"));
         assert_eq!(failed.int_attribute("server.port"), None);
-        let lost = db_span(&call("SELECT 1", None, None), ids(), &context);
+        let lost = span_of(&call("SELECT 1", None, None), ids(), &context);
         assert_eq!(lost.error_type.as_deref(), Some("connection_closed"));
         assert_eq!(lost.end_ns, lost.start_ns);
     }
@@ -200,7 +212,7 @@ mod tests {
         let mut get = call("GET", None, Some(120));
         get.statement.text = "GET".into();
         get.statement.summary = "GET".into();
-        let span = db_span(&get, ids(), &context);
+        let span = span_of(&get, ids(), &context);
         assert_eq!(span.name, "GET");
         assert_eq!(span.str_attribute("db.query.text"), None);
         assert_eq!(span.str_attribute("db.system.name"), Some("redis"));

@@ -37,7 +37,7 @@ pub struct DbParser {
     pub wire: DbWire,
     /// `db.namespace`: the database the session started with, or switched
     /// to (when seen).
-    pub database: Option<String>,
+    pub database: Option<Text>,
     /// What each `SET autocommit=?` means for the query count.
     pub autocommit: AutocommitTracker<DbCallInfo>,
 }

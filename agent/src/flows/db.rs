@@ -57,8 +57,8 @@ fn emit(connection: &mut Connection, events: Vec<DbEvent>, sinks: &mut Sinks<'_>
     for event in events {
         let call = match event {
             DbEvent::Session { database, .. } => {
-                if database.is_some() {
-                    db.database = database;
+                if let Some(database) = database {
+                    db.database = Some(database.into());
                 }
                 continue;
             }
@@ -83,14 +83,15 @@ fn emit(connection: &mut Connection, events: Vec<DbEvent>, sinks: &mut Sinks<'_>
         }
         info.counted_query = counts;
         let ids = sinks.spans.db_call(&info);
+        let texts = sinks.statement_texts.texts(&call.statement);
         let context = DbContext {
             system: db.system,
-            namespace: db.database.as_deref(),
+            namespace: db.database.as_ref(),
             peer: connection.peer.as_ref(),
             service_name: &service.name,
             pid: connection.pid,
         };
-        let span = db_span(&call, ids, &context);
+        let span = db_span(&call, ids, &context, texts);
         sinks.metrics.db().record_call(&span, &service.name);
         if let Some(otel) = sinks.otel.as_deref_mut() {
             otel.record_db(&span, &service.name);

@@ -13,6 +13,7 @@ use sonde_common::{FlowOpenedEvent, DIRECTION_RECEIVED, DIRECTION_SENT};
 use super::connection::{Connection, Parser, ParserStats};
 use super::{db, http};
 use crate::{
+    db::StatementTextCache,
     events::{decode::FlowData, kernel_keyed::KernelKeyedMap, KernelEvent},
     export::OtelMeters,
     http::exchange::{ConnectionKey, Role},
@@ -47,6 +48,8 @@ pub struct FlowPipeline {
     closed_parser_stats: ParserStats,
     /// An HTTP parser's events, reused from chunk to chunk.
     http_events: Vec<Http1Event>,
+    /// Database spans' statement texts, shared from span to span.
+    statement_texts: StatementTextCache,
 }
 
 /// What the per-protocol emitters share: the pipeline's state but the
@@ -60,6 +63,7 @@ pub(super) struct Sinks<'a> {
     pub out: &'a mut Vec<Span>,
     /// Scratch space for an HTTP parser's events.
     pub http_events: &'a mut Vec<Http1Event>,
+    pub statement_texts: &'a mut StatementTextCache,
 }
 
 impl Sinks<'_> {
@@ -91,6 +95,7 @@ impl FlowPipeline {
             unknown_flow_events: 0,
             closed_parser_stats: ParserStats::default(),
             http_events: Vec::new(),
+            statement_texts: StatementTextCache::default(),
         }
     }
 
@@ -211,6 +216,7 @@ impl FlowPipeline {
             otel: self.otel.as_mut(),
             out,
             http_events: &mut self.http_events,
+            statement_texts: &mut self.statement_texts,
         };
         Some((connection, sinks))
     }
