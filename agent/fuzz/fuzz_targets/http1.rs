@@ -8,11 +8,21 @@
 
 use libfuzzer_sys::fuzz_target;
 
-// The agent is a binary crate: the parser is included as source. It is pure
-// and depends on nothing else in the agent. Its `expect(dead_code)`s (for
-// items the agent does not use yet) find nothing dead here.
+// The parser is included as source. It is pure and depends on nothing else
+// in the agent but the shared text type of what it reports (`events`). Its
+// `expect(dead_code)`s (for items the agent does not use yet) find nothing
+// dead here.
 #[path = "../../src/protocols/chunk.rs"]
 mod chunk;
+#[allow(dead_code)]
+#[path = "../../src/events"]
+mod events {
+    #[path = "text.rs"]
+    pub mod text;
+    #[path = "text_memo.rs"]
+    pub mod text_memo;
+    pub use text::Text;
+}
 #[allow(unfulfilled_lint_expectations, dead_code)]
 #[path = "../../src/protocols/http1/mod.rs"]
 mod http1;

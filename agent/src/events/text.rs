@@ -78,21 +78,6 @@ impl From<String> for Text {
     }
 }
 
-impl From<Text> for opentelemetry::StringValue {
-    fn from(text: Text) -> opentelemetry::StringValue {
-        match text {
-            Text::Static(text) => text.into(),
-            Text::Shared(text) => text.into(),
-        }
-    }
-}
-
-impl From<Text> for opentelemetry::Value {
-    fn from(text: Text) -> opentelemetry::Value {
-        opentelemetry::Value::String(text.into())
-    }
-}
-
 impl From<Text> for std::borrow::Cow<'static, str> {
     fn from(text: Text) -> std::borrow::Cow<'static, str> {
         match text {

@@ -26,6 +26,7 @@ mod queue;
 mod resource;
 mod retry;
 mod span_data;
+mod text_value;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
